@@ -1,0 +1,76 @@
+"""The Backend protocol: everything dbfleet asks of a database server, and nothing more.
+
+Modelled on pgtestdb's split: the fleet decides *what* to create, clone and drop; a backend only
+knows *how* on its server. Adding a database kind means adding one module that satisfies this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.engine import URL
+
+from dbfleet.marker import Marker
+
+
+@dataclass(frozen=True)
+class ManagedDatabase:
+    """A database on the server together with its dbfleet marker."""
+
+    name: str
+    marker: Marker
+
+
+class Backend(Protocol):
+    """One server connection, used for provisioning only (never by the tests themselves)."""
+
+    #: The server's longest identifier, in bytes (63 on PostgreSQL).
+    name_limit: int
+
+    def server_version(self) -> str:
+        """The server's major version, which enters the template fingerprint."""
+        ...
+
+    def url_for(self, name: str) -> URL:
+        """The URL of database ``name`` on this server, with the base URL's driver and options."""
+        ...
+
+    def exists(self, name: str) -> bool: ...
+
+    def marker(self, name: str) -> Marker | None:
+        """The marker of ``name``; None when it does not exist or is not dbfleet's."""
+        ...
+
+    def create_empty(self, name: str, marker: Marker) -> None: ...
+
+    def clone(self, template: str, name: str, marker: Marker) -> None:
+        """Create ``name`` as a copy of ``template``; concurrent clones must wait, never fail."""
+        ...
+
+    def finish_template(self, building: str, template: str, marker: Marker) -> None:
+        """Turn a completely built database into the template, atomically by name."""
+        ...
+
+    def drop(self, name: str) -> None:
+        """Drop ``name`` even if leaked connections remain. Callers check the marker first."""
+        ...
+
+    def list_managed(self) -> list[ManagedDatabase]: ...
+
+    def run_sql(self, name: str, script: str) -> None:
+        """Execute a migration script inside database ``name``."""
+        ...
+
+    def lock(self, key: str) -> AbstractContextManager[None]:
+        """A server-wide lock that other processes and hosts using this server also respect."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def iter_owned(backend: Backend, base: str) -> Iterator[ManagedDatabase]:
+    """The managed databases that belong to ``base``."""
+    return (db for db in backend.list_managed() if db.marker.base == base)

@@ -1,0 +1,230 @@
+"""PostgreSQL: ``CREATE DATABASE … TEMPLATE`` clones, comments as markers, advisory locks.
+
+All provisioning goes through one psycopg 3 connection to the maintenance database, whatever
+driver the tests use (``+asyncpg``, ``+psycopg2``): the driver only matters in exported URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import URL
+
+from dbfleet.backends.base import ManagedDatabase
+from dbfleet.errors import ConnectError, MigrationError
+from dbfleet.marker import Marker
+from dbfleet.urls import redacted, scrub, with_database
+
+#: Databases tried, in order, for the provisioning connection.
+MAINTENANCE_DATABASES = ("postgres", "template1")
+
+#: How long a clone waits for a template that something else is connected to.
+CLONE_RETRY_SECONDS = 30.0
+
+#: ``STRATEGY`` for ``CREATE DATABASE`` on PostgreSQL >= 15. WAL_LOG (the default) copies block by
+#: block through the WAL; FILE_COPY copies files but forces two checkpoints. bench/clone_strategy.py
+#: measured WAL_LOG faster for small templates here; see the README.
+CLONE_STRATEGY = "WAL_LOG"
+
+
+def _connect_kwargs(url: URL, database: str) -> dict[str, Any]:
+    """libpq keywords from a SQLAlchemy URL; query options such as ``host=/socket/dir`` pass on."""
+    kwargs: dict[str, Any] = {"dbname": database, "connect_timeout": 5}
+    if url.host:
+        kwargs["host"] = url.host
+    if url.port:
+        kwargs["port"] = url.port
+    if url.username:
+        kwargs["user"] = url.username
+    if url.password is not None:
+        kwargs["password"] = str(url.password)
+    for key, value in url.query.items():
+        kwargs[key] = value if isinstance(value, str) else value[-1]
+    return kwargs
+
+
+def _describe_server(url: URL) -> str:
+    host = url.host or str(url.query.get("host") or "local socket")
+    return f"{host}:{url.port or 5432}"
+
+
+def _connect_error(url: URL, error: psycopg.OperationalError) -> ConnectError:
+    """Turn libpq's multi-line error into one line that says what to fix."""
+    text = scrub(str(error), url)
+    where = _describe_server(url)
+    lowered = text.lower()
+    if "password" in lowered or "authentication" in lowered:
+        return ConnectError(
+            f"dbfleet: PostgreSQL at {where} refused the credentials of user "
+            f"{url.username!r} (authentication failed); fix the user or password in {redacted(url)}"
+        )
+    if "does not exist" in lowered and "role" in lowered:
+        return ConnectError(
+            f"dbfleet: PostgreSQL at {where} has no role {url.username!r}; "
+            f"fix the user name in {redacted(url)}"
+        )
+    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    return ConnectError(
+        f"dbfleet: cannot reach PostgreSQL at {where} ({first}); start the server, fix the host "
+        f"or port in {redacted(url)}, or use --dbfleet-embedded"
+    )
+
+
+def advisory_key(key: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a string."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class PostgresBackend:
+    """Provisioning on one PostgreSQL server through a psycopg autocommit connection."""
+
+    name_limit = 63
+
+    def __init__(self, url: URL) -> None:
+        self._url = url
+        self._conn = self._open(url)
+
+    @staticmethod
+    def _open(url: URL) -> psycopg.Connection[Any]:
+        last: psycopg.OperationalError | None = None
+        for database in MAINTENANCE_DATABASES:
+            try:
+                return psycopg.connect(
+                    **_connect_kwargs(url, database), autocommit=True, application_name="dbfleet"
+                )
+            except psycopg.OperationalError as error:
+                last = error
+                if f'database "{database}" does not exist' not in str(error):
+                    break
+        assert last is not None
+        raise _connect_error(url, last) from None
+
+    @property
+    def _version_num(self) -> int:
+        return self._conn.info.server_version
+
+    def server_version(self) -> str:
+        return str(self._version_num // 10000)
+
+    def url_for(self, name: str) -> URL:
+        return with_database(self._url, name)
+
+    def exists(self, name: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        return row is not None
+
+    def marker(self, name: str) -> Marker | None:
+        row = self._conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+        return Marker.from_json(row[0]) if row else None
+
+    def _mark(self, name: str, marker: Marker) -> None:
+        self._conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name), sql.Literal(marker.to_json())
+            )
+        )
+
+    def _tune_disposable(self, name: str) -> None:
+        # Worker databases are thrown away at the end of the run, so a crash losing the last
+        # commits costs nothing; per-test commits then stop waiting for the WAL flush.
+        self._conn.execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        )
+
+    def create_empty(self, name: str, marker: Marker) -> None:
+        self._conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+        )
+        self._mark(name, marker)
+
+    def clone(self, template: str, name: str, marker: Marker) -> None:
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
+        if self._version_num >= 150000:
+            statement = sql.SQL("{} STRATEGY {}").format(statement, sql.SQL(CLONE_STRATEGY))
+        deadline = time.monotonic() + CLONE_RETRY_SECONDS
+        delay = 0.02
+        while True:
+            try:
+                self._conn.execute(statement)
+                break
+            except psycopg.errors.ObjectInUse:
+                # Something outside dbfleet's lock is connected to the template; wait it out.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        self._mark(name, marker)
+        self._tune_disposable(name)
+
+    def finish_template(self, building: str, template: str, marker: Marker) -> None:
+        self._terminate(building)
+        self._conn.execute(
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(building), sql.Identifier(template)
+            )
+        )
+        self._mark(template, marker)
+        # Nobody may connect to a template: a stray session would make every clone wait.
+        self._conn.execute(
+            sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(template))
+        )
+
+    def _terminate(self, name: str) -> None:
+        self._conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+    def drop(self, name: str) -> None:
+        if self._version_num >= 130000:
+            self._conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        else:
+            self._terminate(name)
+            self._conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+    def list_managed(self) -> list[ManagedDatabase]:
+        rows = self._conn.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+            "ORDER BY datname"
+        ).fetchall()
+        managed = []
+        for name, comment in rows:
+            marker = Marker.from_json(comment)
+            if marker is not None:
+                managed.append(ManagedDatabase(name, marker))
+        return managed
+
+    def run_sql(self, name: str, script: str) -> None:
+        url = with_database(self._url, name)
+        try:
+            with psycopg.connect(**_connect_kwargs(url, name)) as conn:
+                conn.execute(script.encode())
+        except psycopg.Error as error:
+            first = scrub(str(error), url).strip().splitlines()[0]
+            raise MigrationError(first) from None
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        lock_id = advisory_key(key)
+        self._conn.execute("SELECT pg_advisory_lock(%s)", (lock_id,))
+        try:
+            yield
+        finally:
+            self._conn.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,119 @@
+"""One frozen settings object, resolved from command line, environment and ini (in that order).
+
+Resolution is a pure function of three mappings, so precedence is unit-tested without pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: ``dbfleet_url = embedded`` starts a throwaway PostgreSQL instead of naming a server;
+#: ``embedded+asyncpg/app_test`` also picks the driver and the base database name.
+EMBEDDED = "embedded"
+
+#: Base database name used on the embedded server unless one is given.
+EMBEDDED_DATABASE = "dbfleet_test"
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """The embedded server's exported driver and base database name."""
+
+    drivername: str = "postgresql"
+    database: str = EMBEDDED_DATABASE
+
+    @classmethod
+    def parse(cls, text: str) -> Embedded:
+        rest = text[len(EMBEDDED) :]
+        driver, _, database = rest.partition("/")
+        drivername = "postgresql" + driver if driver.startswith("+") else "postgresql"
+        return cls(drivername, database.strip("/") or EMBEDDED_DATABASE)
+
+
+DEFAULT_EXPORT = ("DATABASE_URL",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user configured; None ``url`` with ``embedded`` off means dbfleet is idle."""
+
+    url: str | None
+    embedded: Embedded | None
+    migrate: str | None
+    fingerprint: tuple[str, ...]
+    export: tuple[str, ...]
+    keep: bool
+    rootdir: Path
+
+    @property
+    def active(self) -> bool:
+        return self.embedded is not None or self.url is not None
+
+
+def _first(*values: str | None) -> str | None:
+    return next((value.strip() for value in values if value and value.strip()), None)
+
+
+def resolve(
+    cli: Mapping[str, object],
+    environ: Mapping[str, str],
+    ini: Mapping[str, object],
+    rootdir: Path,
+) -> Settings:
+    """Command line beats environment beats ini, option by option."""
+    url = _first(
+        _as_str(cli.get("url")), environ.get("DBFLEET_URL"), _as_str(ini.get("dbfleet_url"))
+    )
+    embedded: Embedded | None = None
+    if url is not None and url.startswith(EMBEDDED):
+        embedded, url = Embedded.parse(url), None
+    elif cli.get("embedded"):
+        embedded, url = Embedded(), None
+    migrate = _first(
+        _as_str(cli.get("migrate")),
+        environ.get("DBFLEET_MIGRATE"),
+        _as_str(ini.get("dbfleet_migrate")),
+    )
+    export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
+    return Settings(
+        url=url,
+        embedded=embedded,
+        migrate=migrate,
+        fingerprint=tuple(_as_list(ini.get("dbfleet_fingerprint"))),
+        export=export,
+        keep=bool(cli.get("keep")),
+        rootdir=rootdir,
+    )
+
+
+def _as_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, Sequence):
+        return [str(item) for item in value if str(item).strip()]
+    return []
+
+
+def distributes(options: Mapping[str, object]) -> bool:
+    """Whether pytest-xdist will start workers, decided the way xdist 3 decides it.
+
+    dbfleet must know this while conftests are still unimported, before xdist's own
+    ``pytest_cmdline_main`` has normalised the options.
+    """
+    if options.get("collectonly"):
+        return False
+    numprocesses = options.get("numprocesses")
+    if numprocesses in ("auto", "logical"):
+        return not options.get("usepdb")
+    if numprocesses == 0:
+        return False
+    if numprocesses:
+        return True
+    dist = "load" if options.get("distload") else options.get("dist", "no")
+    return dist != "no" and bool(options.get("tx"))

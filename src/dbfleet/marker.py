@@ -1,0 +1,94 @@
+"""The ownership marker every database dbfleet creates carries, and the run that owns it.
+
+"Drop only what we marked" is the project's central safety rule: a database without a readable
+marker is never dropped, whatever its name. The marker never holds a password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+#: Bumped whenever what a template contains or how it is named changes, so old templates
+#: are never reused by a newer dbfleet (it also enters every fingerprint).
+TEMPLATE_FORMAT = 1
+
+Kind = Literal["template", "building", "worker"]
+_KINDS: tuple[str, ...] = ("template", "building", "worker")
+
+
+@dataclass(frozen=True)
+class Run:
+    """Who is running: the identity written into markers and checked before any drop."""
+
+    id: str
+    host: str
+    pid: int
+
+    @classmethod
+    def current(cls, run_id: str | None = None) -> Run:
+        return cls(id=run_id or uuid.uuid4().hex[:12], host=socket.gethostname(), pid=os.getpid())
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What dbfleet writes on a database it created (a PostgreSQL ``COMMENT ON DATABASE``)."""
+
+    kind: Kind
+    base: str
+    fingerprint: str
+    run: str
+    host: str
+    pid: int
+    created: float
+
+    @classmethod
+    def new(cls, kind: Kind, base: str, fingerprint: str, run: Run) -> Marker:
+        return cls(kind, base, fingerprint, run.id, run.host, run.pid, round(time.time(), 3))
+
+    def to_json(self) -> str:
+        return json.dumps({"dbfleet": TEMPLATE_FORMAT, **asdict(self)}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Marker | None:
+        """The marker in ``text``; None for anything not ours (a user's comment, garbage)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or "dbfleet" not in data or data["kind"] not in _KINDS:
+                return None
+            return cls(
+                kind=data["kind"],
+                base=str(data["base"]),
+                fingerprint=str(data["fingerprint"]),
+                run=str(data["run"]),
+                host=str(data["host"]),
+                pid=int(data["pid"]),
+                created=float(data["created"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def owner_alive(self) -> bool | None:
+        """Whether the owning process still runs: None when it ran on another host (unknowable)."""
+        if self.host != socket.gethostname():
+            return None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def owned_by(self, run: Run) -> bool:
+        return self.run == run.id
+
+    def age(self, now: float | None = None) -> float:
+        return (now if now is not None else time.time()) - self.created

@@ -1,0 +1,312 @@
+"""pytest hooks and fixtures: thin glue that calls into the fleet.
+
+The database is provisioned in ``pytest_load_initial_conftests`` so that a conftest or settings
+module reading ``DATABASE_URL`` at import time already sees the worker's own database. Workers
+learn the controller's run, base URL and template through one environment variable, set before
+pytest-xdist spawns them (they inherit the controller's environment).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+from sqlalchemy.engine import URL
+
+from dbfleet.backends import open_backend
+from dbfleet.config import Settings, distributes, resolve
+from dbfleet.embedded import start_embedded
+from dbfleet.errors import ConfigError, DbfleetError
+from dbfleet.fingerprint import fingerprint
+from dbfleet.fleet import FleetDatabase, Template, ensure_template, provision, release, sweep_run
+from dbfleet.marker import Run
+from dbfleet.migrate import parse_migrator
+from dbfleet.urls import SERIAL_WORKER, connectable, parse_url, redacted
+
+#: Carries the controller's run to its xdist workers; holds a password, so it lives only in
+#: the environment, like the exported ``DATABASE_URL`` itself.
+CONTROLLER_ENV = "DBFLEET_CONTROLLER"
+
+Role = Literal["serial", "controller", "worker"]
+
+
+@dataclass
+class FleetState:
+    """Everything this process provisioned, kept on ``config.stash`` until unconfigure."""
+
+    settings: Settings
+    role: Role
+    run: Run
+    base_url: URL
+    template: Template
+    database: FleetDatabase | None = None
+    saved_environ: dict[str, str | None] = field(default_factory=dict)
+    embedded: Any = None
+    worker_seconds: list[float] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+STATE = pytest.StashKey[FleetState]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dbfleet", "pytest-dbfleet: one database per xdist worker")
+    group.addoption(
+        "--dbfleet-url",
+        dest="dbfleet_url",
+        metavar="URL",
+        help="base database URL (SQLAlchemy style); env DBFLEET_URL; ini dbfleet_url",
+    )
+    group.addoption(
+        "--dbfleet-migrate",
+        dest="dbfleet_migrate",
+        metavar="SPEC",
+        help="how the template schema is built: alembic[:INI], sql:PATH, "
+        "python:module:function or cmd:COMMAND; env DBFLEET_MIGRATE; ini dbfleet_migrate",
+    )
+    group.addoption(
+        "--dbfleet-keep",
+        dest="dbfleet_keep",
+        action="store_true",
+        help="keep the worker databases after the run, for debugging",
+    )
+    group.addoption(
+        "--dbfleet-embedded",
+        dest="dbfleet_embedded",
+        action="store_true",
+        help="start a throwaway PostgreSQL (pgserver) instead of using a server",
+    )
+    parser.addini("dbfleet_url", "base database URL, or 'embedded'", default="")
+    parser.addini("dbfleet_migrate", "how the template schema is built", default="")
+    parser.addini(
+        "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
+    )
+    parser.addini(
+        "dbfleet_export",
+        "environment variables set to the worker's URL",
+        type="args",
+        default=["DATABASE_URL"],
+    )
+
+
+def _settings(config: pytest.Config) -> Settings:
+    namespace = config.known_args_namespace
+    cli = {
+        "url": getattr(namespace, "dbfleet_url", None),
+        "migrate": getattr(namespace, "dbfleet_migrate", None),
+        "keep": getattr(namespace, "dbfleet_keep", False),
+        "embedded": getattr(namespace, "dbfleet_embedded", False),
+    }
+    ini = {name: config.getini(name) for name in ("dbfleet_url", "dbfleet_migrate")}
+    ini["dbfleet_fingerprint"] = config.getini("dbfleet_fingerprint")
+    ini["dbfleet_export"] = config.getini("dbfleet_export")
+    rootdir = config.inipath.parent if config.inipath else config.rootpath
+    return resolve(cli, os.environ, ini, rootdir)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    settings = _settings(early_config)
+    if not settings.active:
+        return
+    try:
+        state = _start(settings, vars(early_config.known_args_namespace))
+    except DbfleetError as error:
+        raise pytest.UsageError(str(error)) from None
+    early_config.stash[STATE] = state
+
+
+def _controller() -> dict[str, str] | None:
+    """The controller's message, if this process really is one of its xdist workers.
+
+    A nested pytest (pytester inside a worker) inherits both variables; the parent-pid check
+    keeps it from posing as a worker of a run that is not its own.
+    """
+    raw = os.environ.get(CONTROLLER_ENV)
+    if not raw or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    message: dict[str, str] = json.loads(raw)
+    return message if int(message["pid"]) == os.getppid() else None
+
+
+def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
+    controller = _controller()
+    if controller is not None:
+        return _start_worker(settings, controller)
+    embedded = None
+    if settings.embedded is not None:
+        base_url, embedded = start_embedded(
+            settings.rootdir, settings.embedded.database, settings.embedded.drivername
+        )
+    else:
+        assert settings.url is not None
+        base_url = parse_url(settings.url)
+    if not base_url.database:
+        raise ConfigError(
+            f"dbfleet: the URL {redacted(base_url)} names no database; add the base name, "
+            "e.g. postgresql://user@127.0.0.1:5432/app_test"
+        )
+    run = Run.current()
+    migrator = parse_migrator(settings.migrate, settings.rootdir)
+    backend = open_backend(base_url)
+    try:
+        template = ensure_template(
+            backend,
+            base=base_url.database,
+            migrator=migrator,
+            fingerprint=fingerprint(
+                migrate_spec=migrator.spec,
+                sources=migrator.sources(),
+                extra_globs=settings.fingerprint,
+                rootdir=settings.rootdir,
+                server_version=backend.server_version(),
+            ),
+            run=run,
+            environ=dict(os.environ),
+            export=settings.export,
+        )
+        if distributes(options):
+            state = FleetState(settings, "controller", run, base_url, template, embedded=embedded)
+            os.environ[CONTROLLER_ENV] = json.dumps(
+                {
+                    "pid": str(os.getpid()),
+                    "run": run.id,
+                    "url": connectable(base_url),
+                    "template": template.name,
+                    "fingerprint": template.fingerprint,
+                }
+            )
+            _export(state, connectable(base_url))
+            return state
+        state = FleetState(settings, "serial", run, base_url, template, embedded=embedded)
+        state.database = provision(
+            backend, base_url=base_url, worker_id=SERIAL_WORKER, template=template, run=run
+        )
+    finally:
+        backend.close()
+    _export(state, state.database.url)
+    return state
+
+
+def _start_worker(settings: Settings, controller: dict[str, str]) -> FleetState:
+    base_url = parse_url(controller["url"])
+    run = Run.current(controller["run"])
+    template = Template(controller["template"], controller["fingerprint"], True, 0.0)
+    state = FleetState(settings, "worker", run, base_url, template)
+    backend = open_backend(base_url)
+    try:
+        state.database = provision(
+            backend,
+            base_url=base_url,
+            worker_id=os.environ["PYTEST_XDIST_WORKER"],
+            template=template,
+            run=run,
+        )
+    finally:
+        backend.close()
+    _export(state, state.database.url)
+    return state
+
+
+def _export(state: FleetState, url: str) -> None:
+    for name in state.settings.export:
+        state.saved_environ.setdefault(name, os.environ.get(name))
+        os.environ[name] = url
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return None
+    template = state.template
+    how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
+    target = state.database.name if state.database else "a database per worker"
+    return f"dbfleet: {redacted(state.base_url)} -> {target}, template {template.name} ({how})"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if state is not None and state.database is not None and workeroutput is not None:
+        workeroutput["dbfleet_seconds"] = state.database.seconds
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    state = node.config.stash.get(STATE, None)
+    seconds = getattr(node, "workeroutput", {}).get("dbfleet_seconds")
+    if state is not None and seconds is not None:
+        state.worker_seconds.append(float(seconds))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.role == "worker":
+        return
+    clones = state.worker_seconds or ([state.database.seconds] if state.database else [])
+    template = state.template
+    how = "reused" if template.reused else "built"
+    line = f"template {template.name} {how} in {template.seconds:.2f}s"
+    if clones:
+        line += f"; {len(clones)} database(s) cloned, median {statistics.median(clones):.3f}s"
+    if state.settings.keep:
+        line += "; kept (--dbfleet-keep): " + (
+            state.database.redacted_url if state.database else "one database per worker"
+        )
+    terminalreporter.write_sep("=", "dbfleet")
+    terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    del config.stash[STATE]
+    try:
+        if not state.settings.keep:
+            _clean_up(state)
+    except DbfleetError as error:
+        sys.stderr.write(f"{error}\n")
+    finally:
+        for name, value in state.saved_environ.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if state.role == "controller":
+            os.environ.pop(CONTROLLER_ENV, None)
+
+
+def _clean_up(state: FleetState) -> None:
+    backend = open_backend(state.base_url)
+    try:
+        if state.database is not None:
+            release(backend, state.database.name, state.run)
+        if state.role == "controller":
+            state.dropped = sweep_run(backend, state.run)
+    finally:
+        backend.close()
+
+
+@pytest.fixture(scope="session")
+def dbfleet_database(pytestconfig: pytest.Config) -> FleetDatabase:
+    """This worker's database: name, URL (with password, for connecting), template, fingerprint."""
+    state = pytestconfig.stash.get(STATE, None)
+    if state is None or state.database is None:
+        pytest.fail(
+            "dbfleet is not active: set dbfleet_url (ini), --dbfleet-url or DBFLEET_URL, "
+            "or pass --dbfleet-embedded",
+            pytrace=False,
+        )
+    return state.database
+
+
+@pytest.fixture(scope="session")
+def dbfleet_url(dbfleet_database: FleetDatabase) -> str:
+    """This worker's database URL, password included, driver kept (``+asyncpg`` …)."""
+    return dbfleet_database.url

@@ -1,0 +1,85 @@
+"""Worker URL derivation and redaction, on SQLAlchemy's URL object.
+
+The trap this module exists for: ``str(url)`` on a SQLAlchemy URL masks the password as ``***``,
+so a URL rebuilt with ``.set(database=...)`` and turned back into a string cannot connect.
+``connectable`` renders it with the password; ``redacted`` is the only form ever printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from dbfleet.errors import ConfigError
+
+#: Worker id of a run without pytest-xdist, as pytest-xdist itself names the controller.
+SERIAL_WORKER = "master"
+
+
+def parse_url(text: str) -> URL:
+    """Parse a SQLAlchemy-style URL, turning parse failures into one readable line."""
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ConfigError(
+            f"dbfleet: cannot parse the database URL {redacted_text(text)!r}; "
+            "expected a SQLAlchemy URL such as postgresql://user@127.0.0.1:5432/app_test"
+        ) from None
+    return url
+
+
+def redacted(url: URL) -> str:
+    """The URL as shown to people: the password replaced by ``***``."""
+    return url.render_as_string(hide_password=True)
+
+
+def connectable(url: URL) -> str:
+    """The URL with its password, for connecting and for exporting to the tests only."""
+    return url.render_as_string(hide_password=False)
+
+
+def redacted_text(text: str) -> str:
+    """Best-effort redaction of a URL string that may not even parse."""
+    try:
+        return redacted(make_url(text))
+    except ArgumentError:
+        scheme, sep, rest = text.partition("://")
+        if not sep or "@" not in rest:
+            return text
+        userinfo, _, hostpart = rest.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{hostpart}" if ":" in userinfo else text
+
+
+def scrub(text: str, url: URL) -> str:
+    """Remove the URL's password from a message a driver or a subprocess produced."""
+    password = url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text.replace(connectable(url), redacted(url))
+
+
+def fit_identifier(name: str, limit: int) -> str:
+    """Shorten ``name`` to ``limit`` bytes deterministically, keeping distinct names distinct.
+
+    The tail becomes a short hash of the full name, so ``long…_gw0`` and ``long…_gw1`` stay apart.
+    """
+    if len(name.encode()) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    head = name.encode()[: limit - len(digest) - 1].decode(errors="ignore")
+    return f"{head}_{digest}"
+
+
+def worker_database_name(base: str, worker_id: str, limit: int) -> str:
+    """``{base}_{worker_id}`` for xdist workers; the base name itself for a serial run."""
+    if worker_id == SERIAL_WORKER:
+        return base
+    return fit_identifier(f"{base}_{worker_id}", limit)
+
+
+def with_database(url: URL, database: str) -> URL:
+    """The same server, credentials, driver and query options, another database."""
+    return url.set(database=database)
