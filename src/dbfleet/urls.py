@@ -19,12 +19,15 @@ SERIAL_WORKER = "master"
 
 
 def parse_url(text: str) -> URL:
-    """Parse a SQLAlchemy-style URL, turning parse failures into one readable line."""
+    """Parse a SQLAlchemy-style URL, turning parse failures into one readable line.
+
+    An unparseable value is never echoed: where its password sits cannot be known.
+    """
     try:
         url = make_url(text)
     except ArgumentError:
         raise ConfigError(
-            f"dbfleet: cannot parse the database URL {redacted_text(text)!r}; "
+            "dbfleet: cannot parse the database URL (not shown, it may hold a password); "
             "expected a SQLAlchemy URL such as postgresql://user@127.0.0.1:5432/app_test"
         ) from None
     return url
@@ -38,19 +41,6 @@ def redacted(url: URL) -> str:
 def connectable(url: URL) -> str:
     """The URL with its password, for connecting and for exporting to the tests only."""
     return url.render_as_string(hide_password=False)
-
-
-def redacted_text(text: str) -> str:
-    """Best-effort redaction of a URL string that may not even parse."""
-    try:
-        return redacted(make_url(text))
-    except ArgumentError:
-        scheme, sep, rest = text.partition("://")
-        if not sep or "@" not in rest:
-            return text
-        userinfo, _, hostpart = rest.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{hostpart}" if ":" in userinfo else text
 
 
 def scrub(text: str, url: URL) -> str:

@@ -1,0 +1,151 @@
+"""Shared fixtures: a real PostgreSQL server and inner pytest runs that must never leak secrets.
+
+The server comes from ``DBFLEET_TEST_PG_URL`` (default: this machine's 127.0.0.1:5432); when it
+is unreachable an embedded one is started, and only when that fails too are the tests skipped.
+Every URL handed to dbfleet carries ``SECRET`` as its password (trust auth ignores it), and every
+inner run's output is checked for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import URL, make_url
+
+from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.marker import Marker, Run
+from dbfleet.urls import connectable
+
+SECRET = "hunter2-Pa55word"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+INHERITED = (
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "DBFLEET_CONTROLLER",
+    "DBFLEET_URL",
+    "DBFLEET_MIGRATE",
+    "DATABASE_URL",
+)
+
+
+def _reachable(url: URL) -> bool:
+    try:
+        psycopg.connect(**_connect_kwargs(url, url.database or "postgres")).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+    """The PostgreSQL server under test, as a URL to its ``postgres`` database."""
+    url = make_url(os.environ.get("DBFLEET_TEST_PG_URL", DEFAULT_PG))
+    if _reachable(url):
+        yield url
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver  # type: ignore[import-untyped,unused-ignore]
+
+            server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+            url = make_url(server.get_uri()).set(database="postgres")
+    except (ImportError, OSError, RuntimeError) as error:
+        pytest.skip(f"no PostgreSQL reachable at {url.host}:{url.port} and none started: {error}")
+    yield url
+    server.cleanup()
+
+
+@pytest.fixture
+def admin(pg_server: URL) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    with psycopg.connect(**_connect_kwargs(pg_server, "postgres"), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def base_name(admin: psycopg.Connection[tuple[object, ...]]) -> Iterator[str]:
+    """A base database name no other test uses; whatever the test leaves under it is dropped."""
+    name = f"dbft_{uuid.uuid4().hex[:8]}"
+    yield name
+    for (leftover,) in admin.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)
+    ).fetchall():
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(leftover))
+        )
+
+
+@pytest.fixture
+def base_url(pg_server: URL, base_name: str) -> str:
+    """The base URL given to dbfleet: password included, so leaks can be detected."""
+    return connectable(pg_server.set(database=base_name, password=SECRET))
+
+
+@pytest.fixture
+def databases(
+    admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> Callable[[], set[str]]:
+    """The databases currently on the server whose name starts with the test's base name."""
+
+    def current() -> set[str]:
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (base_name + "%",)
+        ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    return current
+
+
+@pytest.fixture
+def project(
+    pytester: pytest.Pytester, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """A pytester project whose inner runs see only ``DBFLEET_URL``, not this run's xdist state."""
+    for name in INHERITED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DBFLEET_URL", base_url)
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner pytest session in a subprocess; fails the test if the password shows anywhere."""
+    result = pytester.runpytest_subprocess(*args, timeout=180)
+    output = "\n".join(result.outlines + result.errlines)
+    assert SECRET not in output, "the password leaked into pytest's output"
+    return result
+
+
+def create_database(
+    admin: psycopg.Connection[tuple[object, ...]], name: str, marker: Marker | None
+) -> None:
+    """A database made by hand, optionally carrying a marker, as another run would leave it."""
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if marker is not None:
+        admin.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name), sql.Literal(marker.to_json())
+            )
+        )
+
+
+def dead_run() -> Run:
+    """A run on this host whose process has exited: what a crashed run looks like."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return Run("deadrun00001", Run.current().host, process.pid)
+
+
+def marker_of(admin: psycopg.Connection[tuple[object, ...]], name: str) -> str | None:
+    row = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
+    ).fetchone()
+    return None if row is None else (None if row[0] is None else str(row[0]))

@@ -1,0 +1,82 @@
+"""Ownership: only marked databases are ever dropped; live runs are never taken over."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from conftest import create_database, dead_run, marker_of, run
+from dbfleet.marker import Marker, Run
+
+TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
+
+
+def test_unmarked_database_is_never_dropped(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    create_database(admin, base_name, None)
+    with psycopg.connect(admin.info.dsn.replace("dbname=postgres", f"dbname={base_name}")) as own:
+        own.execute("CREATE TABLE precious (v text)")
+        own.execute("INSERT INTO precious VALUES ('keep me')")
+    project.makepyfile(test_db=TESTS)
+    result = run(project)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: dbfleet: database {base_name} exists but was not created by dbfleet*"]
+    )
+    with psycopg.connect(admin.info.dsn.replace("dbname=postgres", f"dbname={base_name}")) as own:
+        assert own.execute("SELECT v FROM precious").fetchall() == [("keep me",)]
+
+
+def test_a_user_comment_is_not_a_marker(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(base_name)))
+    admin.execute(
+        sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(base_name), sql.Literal('{"kind": "worker", "note": "mine"}')
+        )
+    )
+    project.makepyfile(test_db=TESTS)
+    assert run(project).ret == pytest.ExitCode.USAGE_ERROR
+    assert marker_of(admin, base_name) == '{"kind": "worker", "note": "mine"}'
+
+
+def test_leftover_of_a_crashed_run_is_replaced(
+    project: pytest.Pytester,
+    admin: psycopg.Connection[tuple[object, ...]],
+    base_name: str,
+    databases: Callable[[], set[str]],
+) -> None:
+    crashed = dead_run()
+    create_database(admin, f"{base_name}_gw0", Marker.new("worker", base_name, "0" * 64, crashed))
+    project.makepyfile(test_db=TESTS)
+    run(project, "-n", "2").assert_outcomes(passed=1)
+    assert {name for name in databases() if "_tpl_" not in name} == set()
+
+
+def test_database_of_a_live_run_is_not_taken_over(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    live = Run("liverun00001", Run.current().host, Run.current().pid)  # this very process
+    create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, live))
+    project.makepyfile(test_db=TESTS)
+    result = run(project)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*database {base_name} belongs to another run that is still going*"]
+    )
+    assert '"liverun00001"' in (marker_of(admin, base_name) or "")
+
+
+def test_database_of_a_run_on_another_host_is_not_taken_over(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    elsewhere = Run("otherhost001", "ci-runner-elsewhere", 1)
+    create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, elsewhere))
+    project.makepyfile(test_db=TESTS)
+    assert run(project).ret == pytest.ExitCode.USAGE_ERROR
+    assert '"otherhost001"' in (marker_of(admin, base_name) or "")

@@ -1,0 +1,138 @@
+"""The fingerprinted template: built once, reused while the migrations hold, rebuilt after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from conftest import marker_of, run
+
+# A python: migrator that counts its calls, so "zero migrations" is observable.
+MIGRATION = """
+from pathlib import Path
+import psycopg
+
+def build(url):
+    with Path(__file__).with_name("calls.log").open("a") as log:
+        log.write("call\\n")
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE note (id serial PRIMARY KEY, body text)")
+        conn.execute("INSERT INTO note (body) VALUES ('seeded')")
+"""
+
+TESTS = """
+import psycopg
+
+def test_seed_row_present(dbfleet_url):
+    with psycopg.connect(dbfleet_url) as conn:
+        assert conn.execute("SELECT body FROM note").fetchall() == [("seeded",)]
+"""
+
+
+@pytest.fixture
+def counted(project: pytest.Pytester) -> pytest.Pytester:
+    project.makeini("[pytest]\ndbfleet_migrate = python:schema:build\n")
+    project.makepyfile(schema=MIGRATION, test_note=TESTS)
+    return project
+
+
+def _calls(pytester: pytest.Pytester) -> int:
+    log = pytester.path / "calls.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def _templates(databases: Callable[[], set[str]]) -> set[str]:
+    return {name for name in databases() if "_tpl_" in name}
+
+
+def test_second_run_reuses_the_template_and_runs_no_migration(counted: pytest.Pytester) -> None:
+    first = run(counted, "-n", "2")
+    first.assert_outcomes(passed=1)
+    first.stdout.fnmatch_lines(["*template *_tpl_* built in*"])
+    second = run(counted, "-n", "2")
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(["*template *_tpl_* reused*"])
+    assert _calls(counted) == 1
+
+
+def test_changed_migration_builds_a_new_template_and_drops_the_old(
+    counted: pytest.Pytester, databases: Callable[[], set[str]]
+) -> None:
+    run(counted).assert_outcomes(passed=1)
+    old = _templates(databases)
+    counted.makepyfile(schema=MIGRATION + "\n# a new migration step\n")
+    run(counted).assert_outcomes(passed=1)
+    new = _templates(databases)
+    assert _calls(counted) == 2
+    assert len(old) == len(new) == 1
+    assert old != new
+
+
+def test_extra_fingerprint_files_rebuild_the_template(
+    counted: pytest.Pytester, databases: Callable[[], set[str]]
+) -> None:
+    counted.makeini(
+        "[pytest]\ndbfleet_migrate = python:schema:build\ndbfleet_fingerprint = fixtures/*.json\n"
+    )
+    (counted.path / "fixtures").mkdir()
+    (counted.path / "fixtures" / "seed.json").write_text("[1]")
+    run(counted).assert_outcomes(passed=1)
+    (counted.path / "fixtures" / "seed.json").write_text("[1, 2]")
+    run(counted).assert_outcomes(passed=1)
+    assert _calls(counted) == 2
+
+
+def test_template_is_marked_and_closed_to_connections(
+    counted: pytest.Pytester,
+    databases: Callable[[], set[str]],
+    admin: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    run(counted).assert_outcomes(passed=1)
+    (template,) = _templates(databases)
+    marker = json.loads(marker_of(admin, template) or "{}")
+    assert marker["kind"] == "template"
+    assert set(marker) >= {"fingerprint", "run", "host", "pid", "created", "base"}
+    row = admin.execute(
+        "SELECT datallowconn FROM pg_database WHERE datname = %s", (template,)
+    ).fetchone()
+    assert row == (False,)
+
+
+def test_alembic_migrations_build_the_template(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\ndbfleet_migrate = alembic\n")
+    project.makefile(
+        ".ini",
+        alembic="[alembic]\nscript_location = %(here)s/migrations\n"
+        "sqlalchemy.url = postgresql://nobody@invalid/never\n",
+    )
+    versions = project.mkdir("migrations") / "versions"
+    versions.mkdir()
+    (project.path / "migrations" / "env.py").write_text(
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine\n"
+        "url = context.config.get_main_option('sqlalchemy.url')\n"
+        "with create_engine(url).connect() as connection:\n"
+        "    context.configure(connection=connection, target_metadata=None)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    (versions / "0001_first.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n"
+        "revision = '0001'\ndown_revision = None\n"
+        "def upgrade():\n"
+        "    op.create_table('thing', sa.Column('id', sa.Integer, primary_key=True))\n"
+        '    op.execute("INSERT INTO thing (id) VALUES (7)")\n'
+    )
+    project.makepyfile(
+        test_thing="""
+        from sqlalchemy import create_engine, text
+
+        def test_migrated(dbfleet_url):
+            with create_engine(dbfleet_url).connect() as conn:
+                assert conn.execute(text("SELECT id FROM thing")).scalar() == 7
+        """
+    )
+    run(project, "-n", "2").assert_outcomes(passed=1)

@@ -1,0 +1,84 @@
+"""The dbfleet command through ``main(argv)``, against a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from conftest import SECRET, create_database, dead_run
+from dbfleet.cli import main
+from dbfleet.marker import Marker, Run
+
+
+@pytest.fixture
+def fleet(admin: psycopg.Connection[tuple[object, ...]], base_name: str) -> dict[str, str]:
+    """A server holding one database of each situation gc must judge."""
+    names = {
+        "old_template": f"{base_name}_tpl_old",
+        "template": f"{base_name}_tpl_new",
+        "dead_worker": f"{base_name}_gw0",
+        "live_worker": f"{base_name}_gw1",
+        "unmarked": f"{base_name}_mine",
+    }
+    old = Marker.new("template", base_name, "1" * 64, dead_run())
+    create_database(admin, names["old_template"], old)
+    new = Marker.new("template", base_name, "2" * 64, dead_run())
+    create_database(admin, names["template"], new)
+    create_database(
+        admin, names["dead_worker"], Marker.new("worker", base_name, "2" * 64, dead_run())
+    )
+    create_database(
+        admin, names["live_worker"], Marker.new("worker", base_name, "2" * 64, Run.current())
+    )
+    create_database(admin, names["unmarked"], None)
+    return names
+
+
+def test_list_shows_managed_databases_without_the_password(
+    fleet: dict[str, str], base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["list", "--url", base_url]) == 0
+    out = capsys.readouterr().out
+    assert SECRET not in out
+    assert "***" in out
+    for key in ("old_template", "template", "dead_worker", "live_worker"):
+        assert fleet[key] in out
+    assert fleet["unmarked"] not in out
+    assert any(fleet["dead_worker"] in line and "gone" in line for line in out.splitlines())
+    assert any(fleet["live_worker"] in line and "alive" in line for line in out.splitlines())
+
+
+def test_gc_dry_run_drops_nothing(
+    fleet: dict[str, str], base_url: str, databases: Callable[[], set[str]]
+) -> None:
+    before = databases()
+    assert main(["gc", "--dry-run", "--url", base_url]) == 0
+    assert databases() == before
+
+
+def test_gc_drops_dead_and_superseded_and_never_unmarked_or_live(
+    fleet: dict[str, str], base_url: str, databases: Callable[[], set[str]]
+) -> None:
+    assert main(["gc", "--url", base_url]) == 0
+    assert databases() == {fleet["template"], fleet["live_worker"], fleet["unmarked"]}
+
+
+def test_url_falls_back_to_the_environment(
+    fleet: dict[str, str],
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DBFLEET_URL", base_url)
+    assert main(["list"]) == 0
+    assert fleet["template"] in capsys.readouterr().out
+
+
+def test_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--url", f"postgresql://u:{SECRET}@127.0.0.1:1/x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "cannot reach PostgreSQL" in err
+    assert SECRET not in err

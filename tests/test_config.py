@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dbfleet.config import DEFAULT_EXPORT, Embedded, distributes, resolve
+
+ROOT = Path("/project")
+
+
+def test_command_line_beats_environment_beats_ini() -> None:
+    ini = {"dbfleet_url": "postgresql://ini/a", "dbfleet_migrate": "alembic"}
+    env = {"DBFLEET_URL": "postgresql://env/a", "DBFLEET_MIGRATE": "sql:env.sql"}
+    cli = {"url": "postgresql://cli/a"}
+    assert resolve(cli, env, ini, ROOT).url == "postgresql://cli/a"
+    assert resolve({}, env, ini, ROOT).url == "postgresql://env/a"
+    assert resolve({}, {}, ini, ROOT).url == "postgresql://ini/a"
+    assert resolve({}, env, ini, ROOT).migrate == "sql:env.sql"
+    assert resolve({"migrate": "cmd:make db"}, env, ini, ROOT).migrate == "cmd:make db"
+
+
+def test_no_url_means_inactive() -> None:
+    assert not resolve({}, {}, {"dbfleet_url": ""}, ROOT).active
+
+
+def test_export_defaults_to_database_url() -> None:
+    assert resolve({}, {}, {}, ROOT).export == DEFAULT_EXPORT
+    assert resolve({}, {}, {"dbfleet_export": ["A", "B"]}, ROOT).export == ("A", "B")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("embedded", Embedded("postgresql", "dbfleet_test")),
+        ("embedded+asyncpg", Embedded("postgresql+asyncpg", "dbfleet_test")),
+        ("embedded+asyncpg/ledger_test", Embedded("postgresql+asyncpg", "ledger_test")),
+    ],
+)
+def test_embedded_spec_picks_driver_and_base_name(text: str, expected: Embedded) -> None:
+    settings = resolve({}, {"DBFLEET_URL": text}, {}, ROOT)
+    assert settings.embedded == expected
+    assert settings.url is None
+    assert settings.active
+
+
+def test_embedded_flag_beats_a_configured_url() -> None:
+    settings = resolve({"embedded": True}, {"DBFLEET_URL": "postgresql://h/a"}, {}, ROOT)
+    assert settings.embedded == Embedded()
+    assert settings.url is None
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, False),
+        ({"numprocesses": 2}, True),
+        ({"numprocesses": 0, "dist": "load"}, False),
+        ({"numprocesses": "auto"}, True),
+        ({"numprocesses": "auto", "usepdb": True}, False),
+        ({"numprocesses": 2, "collectonly": True}, False),
+        ({"dist": "loadfile", "tx": ["popen"]}, True),
+        ({"dist": "loadfile", "tx": []}, False),
+        ({"distload": True, "tx": ["popen"]}, True),
+    ],
+)
+def test_distributes_follows_xdist(options: dict[str, object], expected: bool) -> None:
+    assert distributes(options) is expected
