@@ -155,7 +155,9 @@ def provision(
     started = time.perf_counter()
     base = base_url.database or ""
     name = worker_database_name(base, worker_id, backend.name_limit)
-    with backend.lock(_template_lock(template.name)):
+    # Locked per name, not per template: clones of one template may run at once (measured: no
+    # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
+    with backend.lock(f"dbfleet:database:{name}"):
         existing = backend.marker(name)
         _refuse_unmarked(backend, name, existing, base)
         if existing is not None:

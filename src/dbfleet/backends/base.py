@@ -6,7 +6,6 @@ knows *how* on its server. Adding a database kind means adding one module that s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -47,7 +46,7 @@ class Backend(Protocol):
     def create_empty(self, name: str, marker: Marker) -> None: ...
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
-        """Create ``name`` as a copy of ``template``; concurrent clones must wait, never fail."""
+        """Create ``name`` as a copy of ``template``; concurrent clones may run, never fail."""
         ...
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
@@ -69,8 +68,3 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def iter_owned(backend: Backend, base: str) -> Iterator[ManagedDatabase]:
-    """The managed databases that belong to ``base``."""
-    return (db for db in backend.list_managed() if db.marker.base == base)
