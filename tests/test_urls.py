@@ -62,5 +62,16 @@ def test_long_names_fit_the_limit_and_stay_apart(base: str) -> None:
     assert gw0 == worker_database_name(base, "gw0", 63)
 
 
+def test_a_long_serial_base_name_is_fitted_too() -> None:
+    base = "a" * 80
+    assert len(worker_database_name(base, "master", 63).encode()) == 63
+
+
 def test_short_names_are_left_alone() -> None:
-    assert fit_identifier("app_test_gw0", 63) == "app_test_gw0"
+    assert fit_identifier("app_test", "_gw0", 63) == "app_test_gw0"
+
+
+def test_shortening_keeps_the_suffix_readable() -> None:
+    name = fit_identifier("b" * 80, "_tpl_0123456789", 63)
+    assert len(name.encode()) == 63
+    assert name.endswith("_tpl_0123456789")

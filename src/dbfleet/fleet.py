@@ -48,11 +48,11 @@ class FleetDatabase:
 
 
 def template_name(base: str, fingerprint: TemplateFingerprint, limit: int) -> str:
-    return fit_identifier(f"{base}_tpl_{fingerprint.short}", limit)
+    return fit_identifier(base, f"_tpl_{fingerprint.short}", limit)
 
 
 def building_name(base: str, fingerprint: TemplateFingerprint, limit: int) -> str:
-    return fit_identifier(f"{base}_bld_{fingerprint.short}", limit)
+    return fit_identifier(base, f"_bld_{fingerprint.short}", limit)
 
 
 def _template_lock(name: str) -> str:

@@ -48,6 +48,7 @@ class FleetState:
     saved_environ: dict[str, str | None] = field(default_factory=dict)
     embedded: Any = None
     worker_seconds: list[float] = field(default_factory=list)
+    worker_databases: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
 
@@ -234,14 +235,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if state is not None and state.database is not None and workeroutput is not None:
         workeroutput["dbfleet_seconds"] = state.database.seconds
+        workeroutput["dbfleet_database"] = state.database.redacted_url
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     state = node.config.stash.get(STATE, None)
-    seconds = getattr(node, "workeroutput", {}).get("dbfleet_seconds")
-    if state is not None and seconds is not None:
-        state.worker_seconds.append(float(seconds))
+    output = getattr(node, "workeroutput", {})
+    if state is not None and "dbfleet_seconds" in output:
+        state.worker_seconds.append(float(output["dbfleet_seconds"]))
+        state.worker_databases.append(str(output["dbfleet_database"]))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -255,9 +258,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if clones:
         line += f"; {len(clones)} database(s) cloned, median {statistics.median(clones):.3f}s"
     if state.settings.keep:
-        line += "; kept (--dbfleet-keep): " + (
-            state.database.redacted_url if state.database else "one database per worker"
-        )
+        kept = [state.database.redacted_url] if state.database else state.worker_databases
+        line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))
     terminalreporter.write_sep("=", "dbfleet")
     terminalreporter.write_line(line)
 

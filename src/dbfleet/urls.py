@@ -51,23 +51,28 @@ def scrub(text: str, url: URL) -> str:
     return text.replace(connectable(url), redacted(url))
 
 
-def fit_identifier(name: str, limit: int) -> str:
-    """Shorten ``name`` to ``limit`` bytes deterministically, keeping distinct names distinct.
+def fit_identifier(base: str, suffix: str, limit: int) -> str:
+    """``base + suffix``, shortened to ``limit`` bytes deterministically when too long.
 
-    The tail becomes a short hash of the full name, so ``long…_gw0`` and ``long…_gw1`` stay apart.
+    The base is cut and a short hash of the full name takes its place, so distinct names stay
+    distinct and the suffix (``_gw0``, ``_tpl_<fingerprint>``) stays readable.
     """
+    name = base + suffix
     if len(name.encode()) <= limit:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    head = name.encode()[: limit - len(digest) - 1].decode(errors="ignore")
-    return f"{head}_{digest}"
+    room = limit - len(suffix.encode()) - len(digest) - 1
+    head = base.encode()[: max(room, 0)].decode(errors="ignore")
+    return f"{head}_{digest}{suffix}"
 
 
 def worker_database_name(base: str, worker_id: str, limit: int) -> str:
-    """``{base}_{worker_id}`` for xdist workers; the base name itself for a serial run."""
-    if worker_id == SERIAL_WORKER:
-        return base
-    return fit_identifier(f"{base}_{worker_id}", limit)
+    """``{base}_{worker_id}`` for xdist workers; the base name itself for a serial run.
+
+    Both are fitted to the server's limit: PostgreSQL would otherwise truncate a long name
+    silently, and dbfleet would never find the database again to drop it.
+    """
+    return fit_identifier(base, "" if worker_id == SERIAL_WORKER else f"_{worker_id}", limit)
 
 
 def with_database(url: URL, database: str) -> URL:

@@ -87,7 +87,25 @@ def test_keep_leaves_worker_databases_for_debugging(
     result = run(recording, "-n", "2", "--dbfleet-keep")
     result.assert_outcomes(passed=4)
     assert {f"{base_name}_gw0", f"{base_name}_gw1"} <= databases()
-    result.stdout.fnmatch_lines(["*kept (--dbfleet-keep)*"])
+    result.stdout.fnmatch_lines(
+        [f"*kept (--dbfleet-keep): postgresql://postgres:***@*/{base_name}_gw0, *{base_name}_gw1"]
+    )
+
+
+def test_long_base_names_are_shortened_and_still_cleaned_up(
+    recording: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    base_name: str,
+    databases: Callable[[], set[str]],
+) -> None:
+    long_base = base_name + "_" + "x" * 70
+    monkeypatch.setenv("DBFLEET_URL", base_url.replace(base_name, long_base))
+    run(recording).assert_outcomes(passed=4)
+    run(recording, "-n", "2").assert_outcomes(passed=4)
+    (seen,) = _seen(recording)["gw0"]
+    assert len(seen.encode()) <= 63
+    assert {name for name in databases() if "_tpl_" not in name} == set()
 
 
 def test_driver_part_of_the_url_is_kept_in_the_export(
