@@ -104,21 +104,32 @@ def _build(
     if leftover is not None:
         backend.drop(building)
     backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
-    url = backend.url_for(building)
-    # The migration sees the database it builds under the same names the tests will use.
-    child_environ = {**environ, **dict.fromkeys(export, connectable(url))}
     try:
-        migrator.migrate(backend, building, url, child_environ)
+        _migrate_into(backend, building, migrator, environ, export)
     except MigrationError as error:
-        backend.drop(building)
         raise MigrationError(
             f"dbfleet: building template {name} failed: migration {error}; "
             "nothing was kept — fix the migration and run again"
         ) from None
-    except BaseException:
-        backend.drop(building)
-        raise
     backend.finish_template(building, name, Marker.new("template", base, fingerprint.digest, run))
+
+
+def _migrate_into(
+    backend: Backend,
+    name: str,
+    migrator: Migrator,
+    environ: dict[str, str],
+    export: tuple[str, ...],
+) -> None:
+    """Run the migrations into ``name``; on any failure the database is dropped again."""
+    url = backend.url_for(name)
+    # The migration sees the database it builds under the same names the tests will use.
+    child_environ = {**environ, **dict.fromkeys(export, connectable(url))}
+    try:
+        migrator.migrate(backend, name, url, child_environ)
+    except BaseException:
+        backend.drop(name)
+        raise
 
 
 def _drop_stale_templates(backend: Backend, base: str, keep: str) -> tuple[str, ...]:
@@ -158,26 +169,64 @@ def provision(
     # Locked per name, not per template: clones of one template may run at once (measured: no
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
     with backend.lock(f"dbfleet:database:{name}"):
-        existing = backend.marker(name)
-        _refuse_unmarked(backend, name, existing, base)
-        if existing is not None:
-            alive = existing.owner_alive()
-            if not existing.owned_by(run) and alive is not False:
-                where = f"{existing.host}:{existing.pid}"
-                raise OwnershipError(
-                    f"dbfleet: database {name} belongs to another run that is still going "
-                    f"(run {existing.run} on {where}); wait for it to finish, or give this run "
-                    "another database name in dbfleet_url"
-                )
-            backend.drop(name)
+        _clear_the_way(backend, name, base, run)
         backend.clone(template.name, name, Marker.new("worker", base, template.fingerprint, run))
+    return _fleet_database(backend, name, worker_id, template.name, template.fingerprint, started)
+
+
+def provision_by_migrating(
+    backend: Backend,
+    *,
+    base_url: URL,
+    worker_id: str,
+    migrator: Migrator,
+    run: Run,
+    environ: dict[str, str],
+    export: tuple[str, ...],
+) -> FleetDatabase:
+    """The hand-written-conftest baseline: an empty database per worker, migrated in place.
+
+    Kept as ``--dbfleet-provision=migrate`` so ``dbfleet bench`` compares against the usual
+    approach with the same naming, safety and cleanup, rather than against a strawman.
+    """
+    started = time.perf_counter()
+    base = base_url.database or ""
+    name = worker_database_name(base, worker_id, backend.name_limit)
+    with backend.lock(f"dbfleet:database:{name}"):
+        _clear_the_way(backend, name, base, run)
+        backend.create_empty(name, Marker.new("worker", base, "", run))
+    try:
+        _migrate_into(backend, name, migrator, environ, export)
+    except MigrationError as error:
+        raise MigrationError(f"dbfleet: migrating {name} failed: migration {error}") from None
+    return _fleet_database(backend, name, worker_id, "", "", started)
+
+
+def _clear_the_way(backend: Backend, name: str, base: str, run: Run) -> None:
+    """Make room for ``name``: refuse unmarked or live-owned databases, drop dead leftovers."""
+    existing = backend.marker(name)
+    _refuse_unmarked(backend, name, existing, base)
+    if existing is None:
+        return
+    if not existing.owned_by(run) and existing.owner_alive() is not False:
+        raise OwnershipError(
+            f"dbfleet: database {name} belongs to another run that is still going "
+            f"(run {existing.run} on {existing.host}:{existing.pid}); wait for it to finish, "
+            "or give this run another database name in dbfleet_url"
+        )
+    backend.drop(name)
+
+
+def _fleet_database(
+    backend: Backend, name: str, worker_id: str, template: str, fingerprint: str, started: float
+) -> FleetDatabase:
     url = backend.url_for(name)
     return FleetDatabase(
         name=name,
         url=connectable(url),
         redacted_url=redacted(url),
-        template=template.name,
-        fingerprint=template.fingerprint,
+        template=template,
+        fingerprint=fingerprint,
         worker_id=worker_id,
         seconds=time.perf_counter() - started,
     )

@@ -12,20 +12,31 @@ import json
 import os
 import statistics
 import sys
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from sqlalchemy.engine import URL
 
-from dbfleet.backends import open_backend
+from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes, resolve
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fingerprint import fingerprint
-from dbfleet.fleet import FleetDatabase, Template, ensure_template, provision, release, sweep_run
+from dbfleet.fleet import (
+    FleetDatabase,
+    Template,
+    ensure_template,
+    provision,
+    provision_by_migrating,
+    release,
+    sweep_run,
+)
 from dbfleet.marker import Run
-from dbfleet.migrate import parse_migrator
+from dbfleet.migrate import Migrator, parse_migrator
+from dbfleet.report.record import RunRecord, write_json
 from dbfleet.urls import SERIAL_WORKER, connectable, parse_url, redacted
 
 #: Carries the controller's run to its xdist workers; holds a password, so it lives only in
@@ -43,13 +54,14 @@ class FleetState:
     role: Role
     run: Run
     base_url: URL
-    template: Template
+    template: Template | None
     database: FleetDatabase | None = None
     saved_environ: dict[str, str | None] = field(default_factory=dict)
     embedded: Any = None
     worker_seconds: list[float] = field(default_factory=list)
     worker_databases: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    record: RunRecord = field(default_factory=RunRecord)
 
 
 STATE = pytest.StashKey[FleetState]()
@@ -81,6 +93,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="dbfleet_embedded",
         action="store_true",
         help="start a throwaway PostgreSQL (pgserver) instead of using a server",
+    )
+    group.addoption(
+        "--dbfleet-provision",
+        dest="dbfleet_provision",
+        choices=("clone", "migrate"),
+        default="clone",
+        help="clone: from the template (default); migrate: run the migrations in every "
+        "worker's database, the hand-written baseline dbfleet bench compares against",
+    )
+    group.addoption(
+        "--dbfleet-report",
+        dest="dbfleet_report",
+        metavar="PATH",
+        help="write the run report (every test with worker, times, outcome) as JSON",
     )
     parser.addini("dbfleet_url", "base database URL, or 'embedded'", default="")
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
@@ -154,60 +180,85 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
         )
     run = Run.current()
     migrator = parse_migrator(settings.migrate, settings.rootdir)
+    migrating = options.get("dbfleet_provision") == "migrate"
+    role: Role = "controller" if distributes(options) else "serial"
     backend = open_backend(base_url)
     try:
-        template = ensure_template(
-            backend,
-            base=base_url.database,
-            migrator=migrator,
-            fingerprint=fingerprint(
-                migrate_spec=migrator.spec,
-                sources=migrator.sources(),
-                extra_globs=settings.fingerprint,
-                rootdir=settings.rootdir,
-                server_version=backend.server_version(),
-            ),
-            run=run,
-            environ=dict(os.environ),
-            export=settings.export,
-        )
-        if distributes(options):
-            state = FleetState(settings, "controller", run, base_url, template, embedded=embedded)
+        template = None if migrating else _template(backend, settings, migrator, base_url, run)
+        state = FleetState(settings, role, run, base_url, template, embedded=embedded)
+        if role == "controller":
             os.environ[CONTROLLER_ENV] = json.dumps(
                 {
                     "pid": str(os.getpid()),
                     "run": run.id,
                     "url": connectable(base_url),
-                    "template": template.name,
-                    "fingerprint": template.fingerprint,
+                    "template": template.name if template else "",
+                    "fingerprint": template.fingerprint if template else "",
                 }
             )
             _export(state, connectable(base_url))
             return state
-        state = FleetState(settings, "serial", run, base_url, template, embedded=embedded)
-        state.database = provision(
-            backend, base_url=base_url, worker_id=SERIAL_WORKER, template=template, run=run
-        )
+        state.database = _provision(backend, state, SERIAL_WORKER, migrator)
     finally:
         backend.close()
     _export(state, state.database.url)
     return state
 
 
+def _template(
+    backend: Backend, settings: Settings, migrator: Migrator, base_url: URL, run: Run
+) -> Template:
+    return ensure_template(
+        backend,
+        base=base_url.database or "",
+        migrator=migrator,
+        fingerprint=fingerprint(
+            migrate_spec=migrator.spec,
+            sources=migrator.sources(),
+            extra_globs=settings.fingerprint,
+            rootdir=settings.rootdir,
+            server_version=backend.server_version(),
+        ),
+        run=run,
+        environ=dict(os.environ),
+        export=settings.export,
+    )
+
+
+def _provision(
+    backend: Backend, state: FleetState, worker_id: str, migrator: Migrator
+) -> FleetDatabase:
+    """Clone from the template, or (no template: the migrate baseline) migrate in place."""
+    if state.template is not None:
+        return provision(
+            backend,
+            base_url=state.base_url,
+            worker_id=worker_id,
+            template=state.template,
+            run=state.run,
+        )
+    return provision_by_migrating(
+        backend,
+        base_url=state.base_url,
+        worker_id=worker_id,
+        migrator=migrator,
+        run=state.run,
+        environ=dict(os.environ),
+        export=state.settings.export,
+    )
+
+
 def _start_worker(settings: Settings, controller: dict[str, str]) -> FleetState:
     base_url = parse_url(controller["url"])
     run = Run.current(controller["run"])
-    template = Template(controller["template"], controller["fingerprint"], True, 0.0)
+    template = None
+    if controller["template"]:
+        template = Template(controller["template"], controller["fingerprint"], True, 0.0)
     state = FleetState(settings, "worker", run, base_url, template)
+    migrator = parse_migrator(settings.migrate, settings.rootdir)
     backend = open_backend(base_url)
     try:
-        state.database = provision(
-            backend,
-            base_url=base_url,
-            worker_id=os.environ["PYTEST_XDIST_WORKER"],
-            template=template,
-            run=run,
-        )
+        state.database = _provision(backend, state, os.environ["PYTEST_XDIST_WORKER"], migrator)
     finally:
         backend.close()
     _export(state, state.database.url)
@@ -220,14 +271,68 @@ def _export(state: FleetState, url: str) -> None:
         os.environ[name] = url
 
 
+def _template_line(template: Template | None) -> str:
+    if template is None:
+        return "no template (--dbfleet-provision=migrate)"
+    how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
+    return f"template {template.name} ({how})"
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(STATE, None)
     if state is None:
         return None
-    template = state.template
-    how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
     target = state.database.name if state.database else "a database per worker"
-    return f"dbfleet: {redacted(state.base_url)} -> {target}, template {template.name} ({how})"
+    return f"dbfleet: {redacted(state.base_url)} -> {target}, {_template_line(state.template)}"
+
+
+class Recorder:
+    """Records every test phase in the controller or serial process; in a controller the
+    reports arrive from the workers through xdist, with the worker attached as ``node``."""
+
+    def __init__(self, state: FleetState, path: str | None) -> None:
+        self.state = state
+        self.path = Path(path) if path else None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        node = getattr(report, "node", None)
+        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
+        self.state.record.add(
+            nodeid=report.nodeid,
+            worker=worker,
+            when=report.when or "call",
+            outcome=report.outcome,
+            wasxfail=hasattr(report, "wasxfail"),
+            start=report.start,
+            stop=report.stop,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        if self.path is None:
+            return
+        state = self.state
+        template = state.template
+        state.record.provisioning = {
+            "mode": "clone" if template else "migrate",
+            "template": template.name if template else None,
+            "template_reused": template.reused if template else None,
+            "template_seconds": round(template.seconds, 4) if template else None,
+            "database_seconds": [round(x, 4) for x in _database_seconds(state)],
+        }
+        write_json(self.path, state.record.to_json(time.time()))
+
+
+def _database_seconds(state: FleetState) -> list[float]:
+    return state.worker_seconds or ([state.database.seconds] if state.database else [])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.role != "worker":
+        config.pluginmanager.register(
+            Recorder(state, config.getoption("dbfleet_report")), "dbfleet-recorder"
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -251,12 +356,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     state = config.stash.get(STATE, None)
     if state is None or state.role == "worker":
         return
-    clones = state.worker_seconds or ([state.database.seconds] if state.database else [])
+    clones = _database_seconds(state)
     template = state.template
-    how = "reused" if template.reused else "built"
-    line = f"template {template.name} {how} in {template.seconds:.2f}s"
+    if template is None:
+        line = "no template: every database migrated in place (--dbfleet-provision=migrate)"
+    else:
+        how = "reused" if template.reused else "built"
+        line = f"template {template.name} {how} in {template.seconds:.2f}s"
     if clones:
-        line += f"; {len(clones)} database(s) cloned, median {statistics.median(clones):.3f}s"
+        verb = "cloned" if template else "migrated"
+        line += f"; {len(clones)} database(s) {verb}, median {statistics.median(clones):.3f}s"
     if state.settings.keep:
         kept = [state.database.redacted_url] if state.database else state.worker_databases
         line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))

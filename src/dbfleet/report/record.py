@@ -1,0 +1,93 @@
+"""The run report: every test with its outcome, worker and times, plus provisioning.
+
+Written as JSON by ``--dbfleet-report PATH``. The schema is versioned (``schema``) and documented
+in the README; ``dbfleet bench`` reads it to compare modes test by test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbfleet.report.outcomes import combine, count, phase_outcome
+
+SCHEMA = "dbfleet-report/1"
+
+
+@dataclass
+class TestRecord:
+    nodeid: str
+    worker: str
+    start: float
+    stop: float
+    phases: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return combine(self.phases)
+
+
+@dataclass
+class RunRecord:
+    """Collected in the controller (or serial process) from each phase report."""
+
+    started: float = field(default_factory=time.time)
+    tests: dict[str, TestRecord] = field(default_factory=dict)
+    provisioning: dict[str, Any] = field(default_factory=dict)
+    workers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(
+        self,
+        *,
+        nodeid: str,
+        worker: str,
+        when: str,
+        outcome: str,
+        wasxfail: bool,
+        start: float,
+        stop: float,
+    ) -> None:
+        record = self.tests.get(nodeid)
+        if record is None:
+            record = self.tests[nodeid] = TestRecord(nodeid, worker, start, stop)
+        record.start = min(record.start, start) if start else record.start
+        record.stop = max(record.stop, stop)
+        record.phases.append(phase_outcome(when, outcome, wasxfail))
+
+    def to_json(self, finished: float) -> dict[str, Any]:
+        outcomes = {nodeid: test.outcome for nodeid, test in self.tests.items()}
+        return {
+            "schema": SCHEMA,
+            "started": self.started,
+            "wall_seconds": round(finished - self.started, 4),
+            "totals": count(outcomes),
+            "provisioning": self.provisioning,
+            "workers": self.workers,
+            "tests": [
+                {
+                    "nodeid": test.nodeid,
+                    "outcome": test.outcome,
+                    "worker": test.worker,
+                    "start": round(test.start, 6),
+                    "stop": round(test.stop, 6),
+                    "duration": round(max(test.stop - test.start, 0.0), 6),
+                }
+                for test in sorted(self.tests.values(), key=lambda t: t.start)
+            ],
+        }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically (temp file + ``os.replace``) so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
+        json.dump(data, handle, indent=1)
+        handle.write("\n")
+    os.replace(handle.name, path)
