@@ -21,7 +21,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from dbfleet.backends.postgres import _connect_kwargs
-from dbfleet.marker import Marker, Run
+from dbfleet.marker import Marker, Run, process_space
 from dbfleet.urls import connectable
 
 SECRET = "hunter2-Pa55word"
@@ -34,6 +34,7 @@ INHERITED = (
     "DBFLEET_URL",
     "DBFLEET_MIGRATE",
     "DATABASE_URL",
+    "DBFLEET_WORKER_PID",
 )
 
 
@@ -79,9 +80,9 @@ def base_name(admin: psycopg.Connection[tuple[object, ...]]) -> Iterator[str]:
     for (leftover,) in admin.execute(
         "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)
     ).fetchall():
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(leftover))
-        )
+        identifier = sql.Identifier(leftover)
+        admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(identifier))
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier))
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def dead_run() -> Run:
     """A run on this host whose process has exited: what a crashed run looks like."""
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
-    return Run("deadrun00001", Run.current().host, process.pid)
+    return Run("deadrun00001", Run.current().host, process.pid, process_space())
 
 
 def marker_of(admin: psycopg.Connection[tuple[object, ...]], name: str) -> str | None:

@@ -51,18 +51,23 @@ def test_embedded_flag_beats_a_configured_url() -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "expected"),
+    ("options", "environ", "expected"),
     [
-        ({}, False),
-        ({"numprocesses": 2}, True),
-        ({"numprocesses": 0, "dist": "load"}, False),
-        ({"numprocesses": "auto"}, True),
-        ({"numprocesses": "auto", "usepdb": True}, False),
-        ({"numprocesses": 2, "collectonly": True}, False),
-        ({"dist": "loadfile", "tx": ["popen"]}, True),
-        ({"dist": "loadfile", "tx": []}, False),
-        ({"distload": True, "tx": ["popen"]}, True),
+        ({}, {}, 0),
+        ({"numprocesses": 2}, {}, 2),
+        ({"numprocesses": 0, "dist": "load"}, {}, 0),
+        ({"numprocesses": "auto"}, {"PYTEST_XDIST_AUTO_NUM_WORKERS": "3"}, 3),
+        ({"numprocesses": "auto"}, {"PYTEST_XDIST_AUTO_NUM_WORKERS": "0"}, 0),
+        ({"numprocesses": "auto", "usepdb": True}, {}, 0),
+        ({"numprocesses": 4, "maxprocesses": 2}, {}, 2),
+        ({"numprocesses": 2, "collectonly": True}, {}, 0),
+        ({"dist": "loadfile", "tx": ["popen"]}, {}, 1),
+        ({"dist": "load", "tx": ["3*popen"]}, {}, 3),
+        ({"dist": "loadfile", "tx": []}, {}, 0),
+        ({"distload": True, "tx": ["popen"]}, {}, 1),
     ],
 )
-def test_distributes_follows_xdist(options: dict[str, object], expected: bool) -> None:
-    assert distributes(options) is expected
+def test_distributes_counts_workers_as_xdist_will(
+    options: dict[str, object], environ: dict[str, str], expected: int
+) -> None:
+    assert distributes(options, environ) == expected

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from dbfleet.errors import ConfigError
 from dbfleet.urls import (
+    SecretURL,
     connectable,
     fit_identifier,
     parse_url,
@@ -75,3 +76,16 @@ def test_shortening_keeps_the_suffix_readable() -> None:
     name = fit_identifier("b" * 80, "_tpl_0123456789", 63)
     assert len(name.encode()) == 63
     assert name.endswith("_tpl_0123456789")
+
+
+def test_scrub_masks_the_url_encoded_password_too() -> None:
+    url = parse_url("postgresql://app:Se%40cret@h/db")
+    message = "could not connect to postgresql://app:Se%40cret@h/db (password Se@cret)"
+    assert "Se" not in scrub(message, url).replace("Server", "")
+
+
+def test_secret_url_repr_hides_the_password_but_str_keeps_it() -> None:
+    secret = SecretURL("postgresql://app:hunter2@h/db")
+    assert "hunter2" not in repr(secret)
+    assert "hunter2" in str(secret)
+    assert secret == "postgresql://app:hunter2@h/db"

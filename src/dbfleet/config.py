@@ -5,6 +5,7 @@ Resolution is a pure function of three mappings, so precedence is unit-tested wi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,20 +101,27 @@ def _as_list(value: object) -> list[str]:
     return []
 
 
-def distributes(options: Mapping[str, object]) -> bool:
-    """Whether pytest-xdist will start workers, decided the way xdist 3 decides it.
+def distributes(options: Mapping[str, object], environ: Mapping[str, str]) -> int:
+    """How many workers pytest-xdist will start (0: none), decided the way xdist 3 decides.
 
     dbfleet must know this while conftests are still unimported, before xdist's own
     ``pytest_cmdline_main`` has normalised the options.
     """
     if options.get("collectonly"):
-        return False
+        return 0
     numprocesses = options.get("numprocesses")
     if numprocesses in ("auto", "logical"):
-        return not options.get("usepdb")
-    if numprocesses == 0:
-        return False
-    if numprocesses:
-        return True
+        if options.get("usepdb"):
+            return 0
+        numprocesses = int(environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or os.cpu_count() or 1)
+    if isinstance(numprocesses, int):
+        maxprocesses = options.get("maxprocesses")
+        if numprocesses and isinstance(maxprocesses, int) and maxprocesses:
+            numprocesses = min(numprocesses, maxprocesses)
+        return numprocesses
     dist = "load" if options.get("distload") else options.get("dist", "no")
-    return dist != "no" and bool(options.get("tx"))
+    tx = options.get("tx") or []
+    if dist == "no" or not isinstance(tx, list):
+        return 0
+    # "--tx 3*popen" is three workers.
+    return sum(int(spec.split("*", 1)[0]) if "*" in spec else 1 for spec in map(str, tx))

@@ -6,6 +6,7 @@ reused by the next; the server itself stops when the last process using it exits
 
 from __future__ import annotations
 
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,22 @@ def start_embedded(rootdir: Path, database: str, drivername: str) -> tuple[URL, 
         ) from None
     datadir = rootdir / ".dbfleet" / "pgdata"
     datadir.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        server = pgserver.get_server(datadir, cleanup_mode="stop")  # type: ignore[attr-defined]
-        uri = server.get_uri()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(datadir, cleanup_mode="stop")  # type: ignore[attr-defined]
+            uri = server.get_uri()
+    except subprocess.CalledProcessError as error:
+        output = str(error.stderr or error.stdout or "").strip().splitlines()
+        detail = output[-1] if output else f"exit code {error.returncode}"
+        raise ConfigError(
+            f"dbfleet: the embedded PostgreSQL in {datadir} did not start ({detail}); "
+            f"remove {datadir} to start afresh, or set dbfleet_url to a server"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"dbfleet: the embedded PostgreSQL in {datadir} did not start ({error}); "
+            "set dbfleet_url to a server"
+        ) from None
     url = make_url(uri).set(drivername=drivername, database=database)
     return url, server

@@ -18,7 +18,7 @@ from dbfleet.errors import MigrationError, OwnershipError
 from dbfleet.fingerprint import TemplateFingerprint
 from dbfleet.marker import Marker, Run
 from dbfleet.migrate import Migrator
-from dbfleet.urls import connectable, fit_identifier, redacted, worker_database_name
+from dbfleet.urls import SecretURL, connectable, fit_identifier, redacted, worker_database_name
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def _template_lock(name: str) -> str:
     return f"dbfleet:template:{name}"
 
 
+def _in_use(name: str) -> str:
+    """Held shared by every run using template ``name``, for as long as the run lasts."""
+    return f"dbfleet:in-use:{name}"
+
+
 def ensure_template(
     backend: Backend,
     *,
@@ -76,6 +81,9 @@ def ensure_template(
     """
     started = time.perf_counter()
     name = template_name(base, fingerprint, backend.name_limit)
+    # Declared before the lookup, so a run dropping stale templates either sees this run's
+    # claim and skips the template, or drops it first and this run builds it anew.
+    backend.hold_shared(_in_use(name))
     with backend.lock(_template_lock(name)):
         marker = backend.marker(name)
         reused = marker is not None and marker.kind == "template"
@@ -133,16 +141,22 @@ def _migrate_into(
 
 
 def _drop_stale_templates(backend: Backend, base: str, keep: str) -> tuple[str, ...]:
-    """Drop this base's templates built before ``keep``; a newer one (another branch) stays."""
+    """Drop this base's templates built before ``keep`` that no live run still clones from;
+    a newer one (another branch's) stays."""
     templates = [db for db in backend.list_managed() if db.marker.base == base]
     templates = [db for db in templates if db.marker.kind == "template"]
     kept = next((db.marker.created for db in templates if db.name == keep), None)
     if kept is None:
         return ()
-    stale = tuple(db.name for db in templates if db.marker.created < kept)
-    for name in stale:
-        backend.drop(name)
-    return stale
+    dropped = []
+    for db in templates:
+        if db.marker.created < kept and backend.try_exclusive(_in_use(db.name)):
+            try:
+                backend.drop(db.name)
+                dropped.append(db.name)
+            finally:
+                backend.release_exclusive(_in_use(db.name))
+    return tuple(dropped)
 
 
 def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
@@ -202,19 +216,37 @@ def provision_by_migrating(
     return _fleet_database(backend, name, worker_id, "", "", started)
 
 
-def _clear_the_way(backend: Backend, name: str, base: str, run: Run) -> None:
-    """Make room for ``name``: refuse unmarked or live-owned databases, drop dead leftovers."""
+def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bool = True) -> None:
+    """Make room for ``name``: refuse unmarked or live databases, drop dead leftovers.
+
+    A leftover counts as dead only when its owner is provably gone *and* nobody is connected.
+    """
     existing = backend.marker(name)
     _refuse_unmarked(backend, name, existing, base)
     if existing is None:
         return
-    if not existing.owned_by(run) and existing.owner_alive() is not False:
-        raise OwnershipError(
-            f"dbfleet: database {name} belongs to another run that is still going "
-            f"(run {existing.run} on {existing.host}:{existing.pid}); wait for it to finish, "
-            "or give this run another database name in dbfleet_url"
-        )
-    backend.drop(name)
+    if not existing.owned_by(run):
+        alive = existing.owner_alive() is not False or backend.has_sessions(name)
+        if alive:
+            raise OwnershipError(
+                f"dbfleet: database {name} belongs to another run that is still going "
+                f"(run {existing.run} on {existing.host}:{existing.pid}); wait for it to finish, "
+                "or give this run another database name in dbfleet_url"
+            )
+    if drop:
+        backend.drop(name)
+
+
+def check_free(backend: Backend, *, base_url: URL, worker_ids: list[str], run: Run) -> None:
+    """Fail in the controller, before any worker starts, if a worker's name is taken.
+
+    A worker failing on its own is reported by xdist as a crash and replaced under a new id,
+    which would hide the collision instead of stopping the run.
+    """
+    base = base_url.database or ""
+    for worker_id in worker_ids:
+        name = worker_database_name(base, worker_id, backend.name_limit)
+        _clear_the_way(backend, name, base, run, drop=False)
 
 
 def _fleet_database(
@@ -223,7 +255,7 @@ def _fleet_database(
     url = backend.url_for(name)
     return FleetDatabase(
         name=name,
-        url=connectable(url),
+        url=SecretURL(connectable(url)),
         redacted_url=redacted(url),
         template=template,
         fingerprint=fingerprint,

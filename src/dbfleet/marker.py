@@ -12,6 +12,7 @@ import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Literal
 
 #: Bumped whenever what a template contains or how it is named changes, so old templates
@@ -22,6 +23,23 @@ Kind = Literal["template", "building", "worker"]
 _KINDS: tuple[str, ...] = ("template", "building", "worker")
 
 
+def process_space() -> str:
+    """Where a pid means something: this boot and pid namespace.
+
+    Containers sharing the host's network (and so its hostname) have their own pid namespace;
+    without this, a live run in one container looks dead from another and gets dropped.
+    """
+    parts = []
+    for path in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(
+                os.readlink(path) if path.endswith("/pid") else Path(path).read_text().strip()
+            )
+        except OSError:
+            parts.append("")
+    return "/".join(parts)
+
+
 @dataclass(frozen=True)
 class Run:
     """Who is running: the identity written into markers and checked before any drop."""
@@ -29,10 +47,16 @@ class Run:
     id: str
     host: str
     pid: int
+    space: str = ""
 
     @classmethod
     def current(cls, run_id: str | None = None) -> Run:
-        return cls(id=run_id or uuid.uuid4().hex[:12], host=socket.gethostname(), pid=os.getpid())
+        return cls(
+            id=run_id or uuid.uuid4().hex[:12],
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            space=process_space(),
+        )
 
 
 @dataclass(frozen=True)
@@ -46,10 +70,12 @@ class Marker:
     host: str
     pid: int
     created: float
+    space: str = ""
 
     @classmethod
     def new(cls, kind: Kind, base: str, fingerprint: str, run: Run) -> Marker:
-        return cls(kind, base, fingerprint, run.id, run.host, run.pid, round(time.time(), 3))
+        created = round(time.time(), 3)
+        return cls(kind, base, fingerprint, run.id, run.host, run.pid, created, run.space)
 
     def to_json(self) -> str:
         return json.dumps({"dbfleet": TEMPLATE_FORMAT, **asdict(self)}, sort_keys=True)
@@ -71,13 +97,15 @@ class Marker:
                 host=str(data["host"]),
                 pid=int(data["pid"]),
                 created=float(data["created"]),
+                space=str(data.get("space", "")),
             )
         except (ValueError, KeyError, TypeError):
             return None
 
     def owner_alive(self) -> bool | None:
-        """Whether the owning process still runs: None when it ran on another host (unknowable)."""
-        if self.host != socket.gethostname():
+        """Whether the owning process still runs: None when that cannot be known here
+        (another host, or another container's pid namespace on this one)."""
+        if self.host != socket.gethostname() or self.space != process_space():
             return None
         try:
             os.kill(self.pid, 0)

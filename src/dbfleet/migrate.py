@@ -56,8 +56,13 @@ class AlembicMigrator:
 
     def sources(self) -> list[Path]:
         # Read through Config's getters: ScriptDirectory.from_config would prepend to sys.path.
-        from alembic.config import Config
-
+        try:
+            from alembic.config import Config
+        except ImportError:
+            raise ConfigError(
+                "dbfleet: dbfleet_migrate = alembic needs Alembic; "
+                "pip install 'pytest-dbfleet[alembic]'"
+            ) from None
         config = Config(str(self.ini))
         location = config.get_main_option("script_location")
         if not location:
@@ -79,7 +84,16 @@ class AlembicMigrator:
 
     def _resolve(self, location: str) -> Path:
         path = Path(location)
-        return path if path.is_absolute() else (self.ini.parent / path).resolve()
+        if path.is_absolute():
+            return path
+        package, sep, resource = location.partition(":")
+        if sep and not (self.ini.parent / path).exists():
+            # Alembic also accepts "package:directory" for scripts shipped inside a package.
+            spec = PathFinder.find_spec(package.split(".")[0], [str(self.ini.parent), *sys.path])
+            if spec is not None and spec.submodule_search_locations:
+                root = Path(next(iter(spec.submodule_search_locations)))
+                return root.joinpath(*package.split(".")[1:], resource)
+        return (self.ini.parent / path).resolve()
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         _run_child(
@@ -104,7 +118,9 @@ class SqlMigrator:
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         for file in self.sources():
             try:
-                backend.run_sql(database, file.read_text())
+                backend.run_sql(database, file.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                raise MigrationError(f"{file.name}: not UTF-8 text; save it as UTF-8") from None
             except MigrationError as error:
                 raise MigrationError(f"{file.name}: {error}") from None
 

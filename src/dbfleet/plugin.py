@@ -28,6 +28,7 @@ from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     FleetDatabase,
     Template,
+    check_free,
     ensure_template,
     provision,
     provision_by_migrating,
@@ -37,11 +38,23 @@ from dbfleet.fleet import (
 from dbfleet.marker import Run
 from dbfleet.migrate import Migrator, parse_migrator
 from dbfleet.report.record import RunRecord, write_json
-from dbfleet.urls import SERIAL_WORKER, connectable, parse_url, redacted
+from dbfleet.urls import (
+    SERIAL_WORKER,
+    SecretURL,
+    connectable,
+    fit_identifier,
+    parse_url,
+    redacted,
+    with_database,
+)
 
 #: Carries the controller's run to its xdist workers; holds a password, so it lives only in
 #: the environment, like the exported ``DATABASE_URL`` itself.
 CONTROLLER_ENV = "DBFLEET_CONTROLLER"
+
+#: Set by a worker once provisioned. A pytest started inside a worker (in-process or as a
+#: child) inherits the worker's xdist variables too; this tells it that it is not the worker.
+WORKER_PID_ENV = "DBFLEET_WORKER_PID"
 
 Role = Literal["serial", "controller", "worker"]
 
@@ -58,6 +71,7 @@ class FleetState:
     database: FleetDatabase | None = None
     saved_environ: dict[str, str | None] = field(default_factory=dict)
     embedded: Any = None
+    backend: Backend | None = None
     worker_seconds: list[float] = field(default_factory=list)
     worker_databases: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -138,6 +152,9 @@ def _settings(config: pytest.Config) -> Settings:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    namespace = early_config.known_args_namespace
+    if getattr(namespace, "help", False) or getattr(namespace, "version", False):
+        return
     settings = _settings(early_config)
     if not settings.active:
         return
@@ -149,16 +166,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 
 def _controller() -> dict[str, str] | None:
-    """The controller's message, if this process really is one of its xdist workers.
-
-    A nested pytest (pytester inside a worker) inherits both variables; the parent-pid check
-    keeps it from posing as a worker of a run that is not its own.
-    """
+    """The controller's message, if this process really is one of its xdist workers."""
     raw = os.environ.get(CONTROLLER_ENV)
-    if not raw or not os.environ.get("PYTEST_XDIST_WORKER"):
+    if not raw or not os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(WORKER_PID_ENV):
         return None
-    message: dict[str, str] = json.loads(raw)
-    return message if int(message["pid"]) == os.getppid() else None
+    try:
+        message = json.loads(raw)
+        return {key: str(message[key]) for key in ("run", "url", "template", "fingerprint")}
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
@@ -181,26 +197,34 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
     run = Run.current()
     migrator = parse_migrator(settings.migrate, settings.rootdir)
     migrating = options.get("dbfleet_provision") == "migrate"
-    role: Role = "controller" if distributes(options) else "serial"
+    workers = distributes(options, os.environ)
     backend = open_backend(base_url)
     try:
         template = None if migrating else _template(backend, settings, migrator, base_url, run)
+        role: Role = "controller" if workers else "serial"
         state = FleetState(settings, role, run, base_url, template, embedded=embedded)
+        # The backend stays open for the run: its connection holds the template's in-use lock.
+        state.backend = backend
         if role == "controller":
+            ids = [f"gw{index}" for index in range(workers)]
+            check_free(backend, base_url=base_url, worker_ids=ids, run=run)
             os.environ[CONTROLLER_ENV] = json.dumps(
                 {
-                    "pid": str(os.getpid()),
                     "run": run.id,
                     "url": connectable(base_url),
                     "template": template.name if template else "",
                     "fingerprint": template.fingerprint if template else "",
                 }
             )
-            _export(state, connectable(base_url))
+            # The controller runs no test; a conftest it imports that connects at import time
+            # gets a database that does not exist, and fails loudly instead of touching data.
+            unused = fit_identifier(base_url.database, "_controller", backend.name_limit)
+            _export(state, connectable(with_database(base_url, unused)))
             return state
         state.database = _provision(backend, state, SERIAL_WORKER, migrator)
-    finally:
+    except BaseException:
         backend.close()
+        raise
     _export(state, state.database.url)
     return state
 
@@ -262,6 +286,8 @@ def _start_worker(settings: Settings, controller: dict[str, str]) -> FleetState:
     finally:
         backend.close()
     _export(state, state.database.url)
+    state.saved_environ.setdefault(WORKER_PID_ENV, os.environ.get(WORKER_PID_ENV))
+    os.environ[WORKER_PID_ENV] = str(os.getpid())
     return state
 
 
@@ -381,6 +407,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     try:
         if not state.settings.keep:
             _clean_up(state)
+        elif state.backend is not None:
+            state.backend.close()
     except DbfleetError as error:
         sys.stderr.write(f"{error}\n")
     finally:
@@ -394,7 +422,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _clean_up(state: FleetState) -> None:
-    backend = open_backend(state.base_url)
+    backend = state.backend or open_backend(state.base_url)
     try:
         if state.database is not None:
             release(backend, state.database.name, state.run)
@@ -402,6 +430,14 @@ def _clean_up(state: FleetState) -> None:
             state.dropped = sweep_run(backend, state.run)
     finally:
         backend.close()
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    """Explain a failed comparison with the worker URL without pytest's raw-text diff,
+    which would print the password."""
+    if isinstance(left, SecretURL) or isinstance(right, SecretURL):
+        return [f"{left!r} {op} {right!r}", "(dbfleet hides the URL's password in this diff)"]
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -419,5 +455,9 @@ def dbfleet_database(pytestconfig: pytest.Config) -> FleetDatabase:
 
 @pytest.fixture(scope="session")
 def dbfleet_url(dbfleet_database: FleetDatabase) -> str:
-    """This worker's database URL, password included, driver kept (``+asyncpg`` …)."""
-    return dbfleet_database.url
+    """This worker's database URL, password included, driver kept (``+asyncpg`` …).
+
+    A ``str`` whose repr hides the password, so a failing test's traceback or assertion
+    message shows ``***`` while connecting with it still works.
+    """
+    return SecretURL(dbfleet_database.url)

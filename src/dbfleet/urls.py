@@ -8,6 +8,8 @@ so a URL rebuilt with ``.set(database=...)`` and turned back into a string canno
 from __future__ import annotations
 
 import hashlib
+import re
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,7 +27,8 @@ def parse_url(text: str) -> URL:
     """
     try:
         url = make_url(text)
-    except ArgumentError:
+        url.port  # noqa: B018 - a non-numeric port only fails when read
+    except (ArgumentError, ValueError):
         raise ConfigError(
             "dbfleet: cannot parse the database URL (not shown, it may hold a password); "
             "expected a SQLAlchemy URL such as postgresql://user@127.0.0.1:5432/app_test"
@@ -44,11 +47,32 @@ def connectable(url: URL) -> str:
 
 
 def scrub(text: str, url: URL) -> str:
-    """Remove the URL's password from a message a driver or a subprocess produced."""
+    """Remove the URL's password from a message a driver or a subprocess produced.
+
+    The password is replaced raw and URL-encoded, and any ``scheme://user:secret@`` is masked
+    too: a migration may print the URL in a form of its own.
+    """
     password = url.password
     if password:
-        text = text.replace(str(password), "***")
-    return text.replace(connectable(url), redacted(url))
+        for form in {str(password), quote(str(password), safe=""), quote_plus(str(password))}:
+            text = text.replace(form, "***")
+    return _USERINFO.sub(r"\1***@", text)
+
+
+_USERINFO = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+
+
+class SecretURL(str):
+    """A URL string for connecting whose ``repr`` shows the password as ``***``.
+
+    pytest prints fixture values and assertion operands with ``repr``; ``str`` and f-strings
+    still give the full URL, which is what drivers need.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(scrub(str(self), make_url(str(self))))
 
 
 def fit_identifier(base: str, suffix: str, limit: int) -> str:

@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 
 from conftest import create_database, dead_run, marker_of, run
-from dbfleet.marker import Marker, Run
+from dbfleet.marker import Marker, Run, process_space
 
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 
@@ -61,7 +61,7 @@ def test_leftover_of_a_crashed_run_is_replaced(
 def test_database_of_a_live_run_is_not_taken_over(
     project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
 ) -> None:
-    live = Run("liverun00001", Run.current().host, Run.current().pid)  # this very process
+    live = Run("liverun00001", Run.current().host, Run.current().pid, process_space())
     create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, live))
     project.makepyfile(test_db=TESTS)
     result = run(project)

@@ -57,6 +57,10 @@ class Backend(Protocol):
         """Drop ``name`` even if leaked connections remain. Callers check the marker first."""
         ...
 
+    def has_sessions(self, name: str) -> bool:
+        """Whether anyone is connected to ``name``: a database in use is never a leftover."""
+        ...
+
     def list_managed(self) -> list[ManagedDatabase]: ...
 
     def run_sql(self, name: str, script: str) -> None:
@@ -66,5 +70,15 @@ class Backend(Protocol):
     def lock(self, key: str) -> AbstractContextManager[None]:
         """A server-wide lock that other processes and hosts using this server also respect."""
         ...
+
+    def hold_shared(self, key: str) -> None:
+        """Hold a shared lock on ``key`` until the backend closes: "this run uses it"."""
+        ...
+
+    def try_exclusive(self, key: str) -> bool:
+        """Take ``key`` exclusively if no run holds it shared or exclusive; never waits."""
+        ...
+
+    def release_exclusive(self, key: str) -> None: ...
 
     def close(self) -> None: ...

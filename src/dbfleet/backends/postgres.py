@@ -17,7 +17,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import ManagedDatabase
-from dbfleet.errors import ConnectError, MigrationError
+from dbfleet.errors import ConnectError, DbfleetError, MigrationError
 from dbfleet.marker import Marker
 from dbfleet.urls import redacted, scrub, with_database
 
@@ -76,6 +76,23 @@ def _connect_error(url: URL, error: psycopg.OperationalError) -> ConnectError:
     )
 
 
+def _refused(error: psycopg.Error, url: URL, doing: str) -> DbfleetError:
+    """One line for a statement the server refused, with a hint where the cause is known."""
+    text = scrub(str(error), url).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    hint = "check the server's log"
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        hint = (
+            f"grant the role the right, e.g. ALTER ROLE {url.username or 'you'} CREATEDB, "
+            "or use the role that created dbfleet's databases"
+        )
+    elif isinstance(error, psycopg.errors.QueryCanceled):
+        hint = "a statement_timeout or lock_timeout of the role cut it short; raise it"
+    elif isinstance(error, psycopg.OperationalError):
+        hint = "the connection to the server was lost; check the server and run again"
+    return DbfleetError(f"dbfleet: PostgreSQL refused to {doing}: {first}; {hint}")
+
+
 def advisory_key(key: str) -> int:
     """A stable signed 64-bit advisory-lock key for a string."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
@@ -105,6 +122,16 @@ class PostgresBackend:
         assert last is not None
         raise _connect_error(url, last) from None
 
+    def _execute(
+        self, doing: str, statement: sql.Composable | str, params: tuple[Any, ...] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement; any refusal becomes a one-line DbfleetError saying ``doing``."""
+        try:
+            cursor = self._conn.execute(statement, params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+        except psycopg.Error as error:
+            raise _refused(error, self._url, doing) from None
+
     @property
     def _version_num(self) -> int:
         return self._conn.info.server_version
@@ -116,33 +143,39 @@ class PostgresBackend:
         return with_database(self._url, name)
 
     def exists(self, name: str) -> bool:
-        row = self._conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        return row is not None
+        rows = self._execute(
+            "look up databases", "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        )
+        return bool(rows)
 
     def marker(self, name: str) -> Marker | None:
-        row = self._conn.execute(
+        rows = self._execute(
+            "read database markers",
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             (name,),
-        ).fetchone()
-        return Marker.from_json(row[0]) if row else None
+        )
+        return Marker.from_json(rows[0][0]) if rows else None
 
     def _mark(self, name: str, marker: Marker) -> None:
-        self._conn.execute(
+        self._execute(
+            f"mark database {name}",
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(
                 sql.Identifier(name), sql.Literal(marker.to_json())
-            )
+            ),
         )
 
     def _tune_disposable(self, name: str) -> None:
         # Worker databases are thrown away at the end of the run, so a crash losing the last
         # commits costs nothing; per-test commits then stop waiting for the WAL flush.
-        self._conn.execute(
-            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        self._execute(
+            f"tune database {name}",
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)),
         )
 
     def create_empty(self, name: str, marker: Marker) -> None:
-        self._conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+        self._execute(
+            f"create database {name}",
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)),
         )
         self._mark(name, marker)
 
@@ -158,49 +191,79 @@ class PostgresBackend:
             try:
                 self._conn.execute(statement)
                 break
-            except psycopg.errors.ObjectInUse:
-                # Something outside dbfleet's lock is connected to the template; wait it out.
+            except psycopg.errors.ObjectInUse as error:
+                # Something is connected to the template (it admits none of its own); wait.
                 if time.monotonic() > deadline:
-                    raise
+                    raise _refused(error, self._url, f"clone {template} into {name}") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+            except psycopg.errors.InvalidCatalogName:
+                raise DbfleetError(
+                    f"dbfleet: template {template} disappeared before {name} was cloned from it "
+                    "(another run rebuilt the template); run again"
+                ) from None
+            except psycopg.Error as error:
+                raise _refused(error, self._url, f"clone {template} into {name}") from None
         self._mark(name, marker)
         self._tune_disposable(name)
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
         self._terminate(building)
-        self._conn.execute(
+        self._execute(
+            f"rename {building} to {template}",
             sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
                 sql.Identifier(building), sql.Identifier(template)
-            )
+            ),
         )
         self._mark(template, marker)
-        # Nobody may connect to a template: a stray session would make every clone wait.
-        self._conn.execute(
-            sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(template))
+        # Nobody may connect to a template (a stray session would make every clone wait), and
+        # IS_TEMPLATE lets every role with CREATEDB clone it, not only its owner.
+        self._execute(
+            f"close template {template}",
+            sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true").format(
+                sql.Identifier(template)
+            ),
         )
 
     def _terminate(self, name: str) -> None:
-        self._conn.execute(
+        self._execute(
+            f"end sessions on {name}",
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (name,),
         )
 
+    def has_sessions(self, name: str) -> bool:
+        rows = self._execute(
+            "list sessions",
+            "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        return bool(rows)
+
     def drop(self, name: str) -> None:
+        identifier = sql.Identifier(name)
+        doing = f"drop database {name}"
+        rows = self._execute(
+            doing, "SELECT datistemplate FROM pg_database WHERE datname = %s", (name,)
+        )
+        if rows and rows[0][0]:
+            # PostgreSQL refuses to drop a template; it stops being one first.
+            self._execute(doing, sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(identifier))
         if self._version_num >= 130000:
-            self._conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            self._execute(
+                doing, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier)
             )
         else:
             self._terminate(name)
-            self._conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            self._execute(doing, sql.SQL("DROP DATABASE IF EXISTS {}").format(identifier))
 
     def list_managed(self) -> list[ManagedDatabase]:
-        rows = self._conn.execute(
+        rows = self._execute(
+            "list databases",
             "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
-            "ORDER BY datname"
-        ).fetchall()
+            "ORDER BY datname",
+        )
         managed = []
         for name, comment in rows:
             marker = Marker.from_json(comment)
@@ -213,6 +276,8 @@ class PostgresBackend:
         try:
             with psycopg.connect(**_connect_kwargs(url, name)) as conn:
                 conn.execute(script.encode())
+        except psycopg.OperationalError as error:
+            raise _connect_error(url, error) from None
         except psycopg.Error as error:
             first = scrub(str(error), url).strip().splitlines()[0]
             raise MigrationError(first) from None
@@ -220,11 +285,23 @@ class PostgresBackend:
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:
         lock_id = advisory_key(key)
-        self._conn.execute("SELECT pg_advisory_lock(%s)", (lock_id,))
+        self._execute("take a lock", "SELECT pg_advisory_lock(%s)", (lock_id,))
         try:
             yield
         finally:
-            self._conn.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+            self._execute("release a lock", "SELECT pg_advisory_unlock(%s)", (lock_id,))
+
+    def hold_shared(self, key: str) -> None:
+        """Hold a shared lock on ``key`` until this connection closes (the whole run)."""
+        self._execute("take a lock", "SELECT pg_advisory_lock_shared(%s)", (advisory_key(key),))
+
+    def try_exclusive(self, key: str) -> bool:
+        """Take ``key`` exclusively if nobody holds it; False at once otherwise."""
+        rows = self._execute("take a lock", "SELECT pg_try_advisory_lock(%s)", (advisory_key(key),))
+        return bool(rows[0][0])
+
+    def release_exclusive(self, key: str) -> None:
+        self._execute("release a lock", "SELECT pg_advisory_unlock(%s)", (advisory_key(key),))
 
     def close(self) -> None:
         self._conn.close()
