@@ -1,4 +1,4 @@
-"""The ``dbfleet`` command: list, gc and demo.
+"""The ``dbfleet`` command: list, gc, bench and demo.
 
 ``main`` returns an exit code and never calls ``sys.exit`` below it; every DbfleetError becomes
 one line on stderr and exit code 2.
@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL
 
@@ -23,6 +23,9 @@ from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import garbage
 from dbfleet.urls import parse_url, redacted
+
+if TYPE_CHECKING:
+    from dbfleet.bench.result import BenchResult
 
 
 def _ini_url(directory: Path) -> str | None:
@@ -121,10 +124,65 @@ def cmd_gc(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from dbfleet.demo import run_demo
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dbfleet.bench.orchestrate import BenchOptions, run_bench
 
-    return run_demo(workers=str(args.workers))
+    options = BenchOptions(
+        path=Path(args.path).resolve(),
+        modes=[name.strip() for name in args.modes.split(",") if name.strip()],
+        workers=str(args.workers),
+        dist=args.dist,
+        repeat=args.repeat,
+        extra=args.extra,
+    )
+    return _report(run_bench(options, _progress), args.json, args.markdown)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dbfleet.bench.orchestrate import BenchOptions, run_bench
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "ledger"
+    if not example.is_dir():
+        raise ConfigError(
+            f"dbfleet demo runs the bundled example at {example}, which is only in a source "
+            "checkout; clone the repository and run it there"
+        )
+    where = "the server in DBFLEET_URL" if os.environ.get("DBFLEET_URL") else "embedded PostgreSQL"
+    print(f"dbfleet demo: the ledger example's suite on {where}", flush=True)
+    options = BenchOptions(
+        path=example,
+        modes=["serial", "naive", "dbfleet"],
+        workers=str(args.workers),
+        repeat=args.repeat,
+        extra=args.extra,
+    )
+    return _report(run_bench(options, _progress), args.json, args.markdown)
+
+
+def _progress(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+def _report(result: BenchResult, json_path: str | None, markdown_path: str | None) -> int:
+    from dbfleet.bench.result import render_markdown, render_terminal
+    from dbfleet.report.record import write_json
+
+    print()
+    print(render_terminal(result))
+    if json_path:
+        write_json(Path(json_path), result.to_json())
+        print(f"json: {json_path}")
+    if markdown_path:
+        Path(markdown_path).write_text(render_markdown(result))
+        print(f"markdown: {markdown_path}")
+    return 0 if result.identical else 1
+
+
+def _add_bench_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", default="auto", help="xdist workers (-n); default auto")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per mode; median reported")
+    parser.add_argument("--json", metavar="PATH", help="write the result as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="write a Markdown block for a PR")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,14 +199,38 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         if name == "gc":
             sub.add_argument("--dry-run", action="store_true", help="only say what would go")
-    demo = commands.add_parser("demo", help="run a small demo suite serially and in parallel")
-    demo.add_argument("--workers", default="2", help="xdist workers for the parallel run")
+    bench = commands.add_parser(
+        "bench",
+        help="run a suite serially and in parallel; compare speed and outcomes",
+        description="Run the suite at PATH in each mode and compare wall time, provisioning "
+        "and per-test outcomes with serial's; exit 1 if any outcome differs. Arguments after "
+        "-- go to every pytest run.",
+    )
+    bench.add_argument("path", nargs="?", default=".", help="the suite's directory")
+    _add_bench_options(bench)
+    bench.add_argument(
+        "--modes",
+        default="serial,naive,dbfleet",
+        help="comma-separated subset of serial,naive,dbfleet (serial always runs first)",
+    )
+    bench.add_argument("--dist", default="loadfile", help="xdist --dist for the parallel modes")
+    bench.set_defaults(func=cmd_bench)
+    demo = commands.add_parser(
+        "demo", help="bench the bundled ledger example (embedded PostgreSQL unless DBFLEET_URL)"
+    )
+    _add_bench_options(demo)
     demo.set_defaults(func=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in words:
+        extra = words[words.index("--") + 1 :]
+        words = words[: words.index("--")]
+    args = build_parser().parse_args(words)
+    args.extra = extra
     try:
         code: int = args.func(args)
     except DbfleetError as error:

@@ -1,0 +1,1 @@
+"""``dbfleet bench``: run a suite in several modes and compare speed and outcomes honestly."""
