@@ -45,7 +45,6 @@ def _template(url: URL, migrator: Migrator, run: Run) -> Template:
     try:
         return ensure_template(
             backend,
-            base=url.database or "",
             migrator=migrator,
             fingerprint=fingerprint(
                 migrate_spec=migrator.spec,
@@ -110,7 +109,6 @@ def measure(url: URL, counts: list[int], repeat: int) -> dict[str, Any]:
                     count,
                     lambda backend, worker: provision_by_migrating(
                         backend,
-                        base_url=url,
                         worker_id=worker,
                         migrator=migrator,
                         run=run,
@@ -128,7 +126,7 @@ def measure(url: URL, counts: list[int], repeat: int) -> dict[str, Any]:
                 url,
                 count,
                 lambda backend, worker, template=template: provision(
-                    backend, base_url=url, worker_id=worker, template=template, run=run
+                    backend, worker_id=worker, template=template, run=run
                 ),
             )
             del clone  # the cold figure is build plus clones, end to end
@@ -142,7 +140,7 @@ def measure(url: URL, counts: list[int], repeat: int) -> dict[str, Any]:
                     url,
                     count,
                     lambda backend, worker, template=template: provision(
-                        backend, base_url=url, worker_id=worker, template=template, run=run
+                        backend, worker_id=worker, template=template, run=run
                     ),
                 )
             )

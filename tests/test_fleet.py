@@ -36,7 +36,6 @@ def _build(url: str, root: str, queue: multiprocessing.Queue[tuple[str, bool]]) 
     try:
         template = ensure_template(
             backend,
-            base=base_url.database or "",
             migrator=migrator,
             fingerprint=fingerprint(
                 migrate_spec=migrator.spec,

@@ -11,8 +11,6 @@ import os
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.engine import URL
-
 from dbfleet.backends.base import Backend
 from dbfleet.errors import MigrationError, OwnershipError
 from dbfleet.fingerprint import TemplateFingerprint
@@ -67,7 +65,6 @@ def _in_use(name: str) -> str:
 def ensure_template(
     backend: Backend,
     *,
-    base: str,
     migrator: Migrator,
     fingerprint: TemplateFingerprint,
     run: Run,
@@ -80,6 +77,7 @@ def ensure_template(
     whoever waits finds the finished template by name and reuses it.
     """
     started = time.perf_counter()
+    base = backend.base_name
     name = template_name(base, fingerprint, backend.name_limit)
     # Declared before the lookup, so a run dropping stale templates either sees this run's
     # claim and skips the template, or drops it first and this run builds it anew.
@@ -171,14 +169,13 @@ def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: s
 def provision(
     backend: Backend,
     *,
-    base_url: URL,
     worker_id: str,
     template: Template,
     run: Run,
 ) -> FleetDatabase:
     """Clone this worker's database from the template, clearing a crashed run's leftover."""
     started = time.perf_counter()
-    base = base_url.database or ""
+    base = backend.base_name
     name = worker_database_name(base, worker_id, backend.name_limit)
     # Locked per name, not per template: clones of one template may run at once (measured: no
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
@@ -191,7 +188,6 @@ def provision(
 def provision_by_migrating(
     backend: Backend,
     *,
-    base_url: URL,
     worker_id: str,
     migrator: Migrator,
     run: Run,
@@ -204,7 +200,7 @@ def provision_by_migrating(
     approach with the same naming, safety and cleanup, rather than against a strawman.
     """
     started = time.perf_counter()
-    base = base_url.database or ""
+    base = backend.base_name
     name = worker_database_name(base, worker_id, backend.name_limit)
     with backend.lock(f"dbfleet:database:{name}"):
         _clear_the_way(backend, name, base, run)
@@ -237,13 +233,13 @@ def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bo
         backend.drop(name)
 
 
-def check_free(backend: Backend, *, base_url: URL, worker_ids: list[str], run: Run) -> None:
+def check_free(backend: Backend, *, worker_ids: list[str], run: Run) -> None:
     """Fail in the controller, before any worker starts, if a worker's name is taken.
 
     A worker failing on its own is reported by xdist as a crash and replaced under a new id,
     which would hide the collision instead of stopping the run.
     """
-    base = base_url.database or ""
+    base = backend.base_name
     for worker_id in worker_ids:
         name = worker_database_name(base, worker_id, backend.name_limit)
         _clear_the_way(backend, name, base, run, drop=False)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL
 from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes, resolve
 from dbfleet.embedded import start_embedded
-from dbfleet.errors import ConfigError, DbfleetError
+from dbfleet.errors import DbfleetError
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     FleetDatabase,
@@ -45,7 +45,6 @@ from dbfleet.urls import (
     fit_identifier,
     parse_url,
     redacted,
-    with_database,
 )
 
 #: Carries the controller's run to its xdist workers; holds a password, so it lives only in
@@ -189,11 +188,6 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
     else:
         assert settings.url is not None
         base_url = parse_url(settings.url)
-    if not base_url.database:
-        raise ConfigError(
-            f"dbfleet: the URL {redacted(base_url)} names no database; add the base name, "
-            "e.g. postgresql://user@127.0.0.1:5432/app_test"
-        )
     run = Run.current()
     migrator = parse_migrator(settings.migrate, settings.rootdir)
     migrating = options.get("dbfleet_provision") == "migrate"
@@ -207,7 +201,7 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
         state.backend = backend
         if role == "controller":
             ids = [f"gw{index}" for index in range(workers)]
-            check_free(backend, base_url=base_url, worker_ids=ids, run=run)
+            check_free(backend, worker_ids=ids, run=run)
             os.environ[CONTROLLER_ENV] = json.dumps(
                 {
                     "run": run.id,
@@ -218,8 +212,8 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
             )
             # The controller runs no test; a conftest it imports that connects at import time
             # gets a database that does not exist, and fails loudly instead of touching data.
-            unused = fit_identifier(base_url.database, "_controller", backend.name_limit)
-            _export(state, connectable(with_database(base_url, unused)))
+            unused = fit_identifier(backend.base_name, "_controller", backend.name_limit)
+            _export(state, connectable(backend.url_for(unused)))
             return state
         state.database = _provision(backend, state, SERIAL_WORKER, migrator)
     except BaseException:
@@ -234,7 +228,6 @@ def _template(
 ) -> Template:
     return ensure_template(
         backend,
-        base=base_url.database or "",
         migrator=migrator,
         fingerprint=fingerprint(
             migrate_spec=migrator.spec,
@@ -256,14 +249,12 @@ def _provision(
     if state.template is not None:
         return provision(
             backend,
-            base_url=state.base_url,
             worker_id=worker_id,
             template=state.template,
             run=state.run,
         )
     return provision_by_migrating(
         backend,
-        base_url=state.base_url,
         worker_id=worker_id,
         migrator=migrator,
         run=state.run,

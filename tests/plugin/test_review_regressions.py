@@ -129,7 +129,6 @@ def _ensure(url: str, root: Path, schema: str) -> tuple[object, str]:
     backend = open_backend(make_url(url))
     template = ensure_template(
         backend,
-        base=make_url(url).database or "",
         migrator=migrator,
         fingerprint=fingerprint(
             migrate_spec=migrator.spec,

@@ -29,6 +29,10 @@ class Backend(Protocol):
     #: The server's longest identifier, in bytes (63 on PostgreSQL).
     name_limit: int
 
+    #: The base name every database name is derived from (``app_test`` for
+    #: ``…/app_test`` on a server, and for ``sqlite:///app_test.db`` too).
+    base_name: str
+
     def server_version(self) -> str:
         """The server's major version, which enters the template fingerprint."""
         ...

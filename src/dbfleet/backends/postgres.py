@@ -17,7 +17,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import ManagedDatabase
-from dbfleet.errors import ConnectError, DbfleetError, MigrationError
+from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.marker import Marker
 from dbfleet.urls import redacted, scrub, with_database
 
@@ -104,7 +104,13 @@ class PostgresBackend:
     name_limit = 63
 
     def __init__(self, url: URL) -> None:
+        if not url.database:
+            raise ConfigError(
+                f"dbfleet: the URL {redacted(url)} names no database; add the base name, "
+                "e.g. postgresql://user@127.0.0.1:5432/app_test"
+            )
         self._url = url
+        self.base_name = url.database
         self._conn = self._open(url)
 
     @staticmethod
