@@ -16,9 +16,22 @@ def open_backend(url: URL) -> Backend:
         from dbfleet.backends.postgres import PostgresBackend
 
         return PostgresBackend(url)
+    if name in ("mysql", "mariadb"):
+        try:
+            from dbfleet.backends.mysql import MysqlBackend
+        except ImportError:
+            raise ConfigError(
+                "dbfleet: MySQL/MariaDB needs PyMySQL; pip install 'pytest-dbfleet[mysql]'"
+            ) from None
+        return MysqlBackend(url)
+    if name == "sqlite":
+        from dbfleet.backends.sqlite import SqliteBackend
+
+        return SqliteBackend(url)
     raise ConfigError(
         f"dbfleet: unsupported database URL scheme {url.drivername!r} in {redacted(url)}; "
-        "use postgresql:// (or postgresql+psycopg://, +asyncpg, +psycopg2)"
+        "use postgresql:// (+psycopg, +asyncpg, +psycopg2), mysql+pymysql:// (or mariadb+, "
+        "+mysqldb, +aiomysql, +asyncmy) or sqlite:///file.db"
     )
 
 

@@ -1,0 +1,350 @@
+"""MySQL and MariaDB: a schema per worker, copied from a template schema in one connection.
+
+There is no ``CREATE DATABASE … TEMPLATE``: a clone re-creates every table from ``SHOW CREATE
+TABLE`` (which, unlike ``CREATE TABLE … LIKE``, keeps foreign keys and AUTO_INCREMENT counters),
+copies rows with ``INSERT … SELECT`` under ``FOREIGN_KEY_CHECKS = 0``, then re-creates views,
+triggers and routines. bench/mysql_clone.py measured this against a dump/load; see the README.
+
+There are no database comments either, so markers live in a registry schema,
+``dbfleet_registry``, that only dbfleet writes: a schema without a row there is never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pymysql
+from pymysql.constants import CLIENT
+from sqlalchemy.engine import URL
+
+from dbfleet.backends.base import ManagedDatabase
+from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
+from dbfleet.marker import Marker
+from dbfleet.urls import redacted, scrub
+
+REGISTRY = "dbfleet_registry"
+
+#: How long GET_LOCK waits for a template build, in seconds.
+LOCK_TIMEOUT = 3600
+
+
+def _q(name: str) -> str:
+    """Quote an identifier with backticks (PyMySQL has no identifier composer)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _connect_kwargs(url: URL) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "host": url.host or "localhost",
+        "port": url.port or 3306,
+        "user": url.username or "root",
+        "password": str(url.password or ""),
+        "connect_timeout": 5,
+        "autocommit": True,
+        "charset": "utf8mb4",
+    }
+    socket = url.query.get("unix_socket")
+    if socket:
+        kwargs["unix_socket"] = socket if isinstance(socket, str) else socket[-1]
+    return kwargs
+
+
+def _connect_error(url: URL, error: pymysql.err.OperationalError) -> ConnectError:
+    code = error.args[0] if error.args else 0
+    where = f"{url.host or 'localhost'}:{url.port or 3306}"
+    if code == 1045:
+        return ConnectError(
+            f"dbfleet: MySQL at {where} refused the credentials of user {url.username!r} "
+            f"(access denied); fix the user or password in {redacted(url)}"
+        )
+    text = scrub(str(error.args[1] if len(error.args) > 1 else error), url)
+    return ConnectError(
+        f"dbfleet: cannot reach MySQL at {where} ({text}); start the server or fix the host "
+        f"or port in {redacted(url)}"
+    )
+
+
+class MysqlBackend:
+    """Provisioning on one MySQL or MariaDB server through a PyMySQL connection."""
+
+    name_limit = 64
+
+    def __init__(self, url: URL) -> None:
+        if not url.database:
+            raise ConfigError(
+                f"dbfleet: the URL {redacted(url)} names no database; add the base name, "
+                "e.g. mysql+pymysql://root@127.0.0.1:3306/app_test"
+            )
+        self._url = url
+        self.base_name = url.database
+        try:
+            self._conn = pymysql.connect(**_connect_kwargs(url))
+        except pymysql.err.OperationalError as error:
+            raise _connect_error(url, error) from None
+        self._execute(
+            "create dbfleet's registry",
+            f"CREATE DATABASE IF NOT EXISTS {_q(REGISTRY)}",
+        )
+        self._execute(
+            "create dbfleet's registry",
+            f"CREATE TABLE IF NOT EXISTS {_q(REGISTRY)}.managed "
+            "(name VARCHAR(64) PRIMARY KEY, marker TEXT NOT NULL)",
+        )
+        self._execute(
+            "create dbfleet's registry",
+            f"CREATE TABLE IF NOT EXISTS {_q(REGISTRY)}.users "
+            "(lock_key VARCHAR(64) NOT NULL, lock_name VARCHAR(64) PRIMARY KEY)",
+        )
+
+    def _execute(
+        self, doing: str, statement: str, params: tuple[Any, ...] | None = None
+    ) -> list[tuple[Any, ...]]:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute(statement, params)
+                return list(cursor.fetchall())
+        except pymysql.err.Error as error:
+            text = scrub(str(error), self._url)
+            hint = "check the server's log"
+            if error.args and error.args[0] in (1044, 1142, 1227):
+                user = self._url.username or "the user"
+                hint = f"grant {user} the right (e.g. GRANT ALL ON `app_test%`.* TO {user})"
+            raise DbfleetError(f"dbfleet: MySQL refused to {doing}: {text}; {hint}") from None
+
+    def server_version(self) -> str:
+        version = str(self._execute("read the version", "SELECT VERSION()")[0][0])
+        flavour = "mariadb" if "mariadb" in version.lower() else "mysql"
+        return f"{flavour}-{version.split('.')[0]}"
+
+    def url_for(self, name: str) -> URL:
+        return self._url.set(database=name)
+
+    def exists(self, name: str) -> bool:
+        return bool(
+            self._execute(
+                "look up schemas",
+                "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                (name,),
+            )
+        )
+
+    def marker(self, name: str) -> Marker | None:
+        if not self.exists(name):
+            return None
+        rows = self._execute(
+            "read markers", f"SELECT marker FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
+        )
+        return Marker.from_json(rows[0][0]) if rows else None
+
+    def _mark(self, name: str, marker: Marker) -> None:
+        self._execute(
+            f"mark {name}",
+            f"REPLACE INTO {_q(REGISTRY)}.managed (name, marker) VALUES (%s, %s)",
+            (name, marker.to_json()),
+        )
+
+    def create_empty(self, name: str, marker: Marker) -> None:
+        # Registry row first: a crash in between leaves a row without a schema (ignored),
+        # never a schema dbfleet made that it would then refuse to touch.
+        self._mark(name, marker)
+        self._execute(f"create database {name}", f"CREATE DATABASE {_q(name)}")
+
+    def clone(self, template: str, name: str, marker: Marker) -> None:
+        if not self.exists(template):
+            raise DbfleetError(
+                f"dbfleet: template {template} disappeared before {name} was cloned from it "
+                "(another run rebuilt the template); run again"
+            )
+        self._mark(name, marker)
+        charset = self._execute(
+            "read the template's charset",
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+            "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+            (template,),
+        )[0]
+        doing = f"clone {template} into {name}"
+        self._execute(
+            doing,
+            f"CREATE DATABASE {_q(name)} CHARACTER SET {charset[0]} COLLATE {charset[1]}",
+        )
+        self._copy_schema(template, name, doing)
+
+    def _copy_schema(self, source: str, target: str, doing: str) -> None:
+        self._execute(doing, f"USE {_q(target)}")
+        self._execute(doing, "SET SESSION FOREIGN_KEY_CHECKS = 0")
+        try:
+            tables = [
+                str(row[0])
+                for row in self._execute(
+                    doing,
+                    "SELECT TABLE_NAME FROM information_schema.TABLES "
+                    "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+                    (source,),
+                )
+            ]
+            for table in tables:
+                create = self._execute(doing, f"SHOW CREATE TABLE {_q(source)}.{_q(table)}")
+                self._execute(doing, str(create[0][1]))
+            for table in tables:
+                columns = ", ".join(
+                    _q(str(row[0]))
+                    for row in self._execute(
+                        doing,
+                        "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+                        "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+                        "AND EXTRA NOT LIKE '%%GENERATED%%' ORDER BY ORDINAL_POSITION",
+                        (source, table),
+                    )
+                )
+                self._execute(
+                    doing,
+                    f"INSERT INTO {_q(target)}.{_q(table)} ({columns}) "
+                    f"SELECT {columns} FROM {_q(source)}.{_q(table)}",
+                )
+            self._copy_views(source, target, doing)
+            for kind, names in (
+                (
+                    "TRIGGER",
+                    "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
+                    "WHERE TRIGGER_SCHEMA = %s",
+                ),
+                (
+                    "PROCEDURE",
+                    "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE'",
+                ),
+                (
+                    "FUNCTION",
+                    "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'FUNCTION'",
+                ),
+            ):
+                for (object_name,) in self._execute(doing, names, (source,)):
+                    row = self._execute(doing, f"SHOW CREATE {kind} {_q(source)}.{_q(object_name)}")
+                    self._execute(doing, str(row[0][2]))
+        finally:
+            self._execute(doing, "SET SESSION FOREIGN_KEY_CHECKS = 1")
+
+    def _copy_views(self, source: str, target: str, doing: str) -> None:
+        pending = [
+            str(row[0])
+            for row in self._execute(
+                doing,
+                "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s",
+                (source,),
+            )
+        ]
+        # Views may select from views: create what can be created until nothing changes.
+        while pending:
+            failed = []
+            for view in pending:
+                row = self._execute(doing, f"SHOW CREATE VIEW {_q(source)}.{_q(view)}")
+                statement = str(row[0][1]).replace(f"{_q(source)}.", f"{_q(target)}.")
+                try:
+                    self._execute(doing, statement)
+                except DbfleetError:
+                    failed.append(view)
+            if len(failed) == len(pending):
+                raise DbfleetError(f"dbfleet: MySQL refused to {doing}: views {failed} failed")
+            pending = failed
+
+    def finish_template(self, building: str, template: str, marker: Marker) -> None:
+        # No RENAME DATABASE, and RENAME TABLE refuses tables with triggers across schemas:
+        # the finished build is copied under the template's name, then dropped.
+        self.clone(building, template, marker)
+        self.drop(building)
+
+    def has_sessions(self, name: str) -> bool:
+        return bool(
+            self._execute(
+                "list sessions",
+                "SELECT 1 FROM information_schema.PROCESSLIST "
+                "WHERE DB = %s AND ID <> CONNECTION_ID()",
+                (name,),
+            )
+        )
+
+    def drop(self, name: str) -> None:
+        self._execute(f"drop database {name}", f"DROP DATABASE IF EXISTS {_q(name)}")
+        self._execute(
+            f"unmark {name}", f"DELETE FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
+        )
+
+    def list_managed(self) -> list[ManagedDatabase]:
+        rows = self._execute(
+            "list databases",
+            f"SELECT m.name, m.marker FROM {_q(REGISTRY)}.managed m "
+            "JOIN information_schema.SCHEMATA s ON s.SCHEMA_NAME = m.name ORDER BY m.name",
+        )
+        managed = []
+        for name, text in rows:
+            marker = Marker.from_json(text)
+            if marker is not None:
+                managed.append(ManagedDatabase(str(name), marker))
+        return managed
+
+    def run_sql(self, name: str, script: str) -> None:
+        try:
+            conn = pymysql.connect(
+                **_connect_kwargs(self._url), database=name, client_flag=CLIENT.MULTI_STATEMENTS
+            )
+        except pymysql.err.OperationalError as error:
+            raise _connect_error(self._url, error) from None
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(script)
+                while cursor.nextset():
+                    pass
+        except pymysql.err.Error as error:
+            raise MigrationError(scrub(str(error.args[-1]), self._url)) from None
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _lock_name(key: str) -> str:
+        # GET_LOCK names are limited to 64 characters.
+        return "dbfleet-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        name = self._lock_name(key)
+        self._execute("take a lock", "SELECT GET_LOCK(%s, %s)", (name, LOCK_TIMEOUT))
+        try:
+            yield
+        finally:
+            self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (name,))
+
+    def hold_shared(self, key: str) -> None:
+        # MySQL has no shared named locks: each user holds a lock of its own, listed in the
+        # registry, and a would-be dropper checks whether any listed lock is still held.
+        connection = self._execute("read the connection id", "SELECT CONNECTION_ID()")[0][0]
+        name = self._lock_name(f"{key}:{connection}")
+        self._execute("take a lock", "SELECT GET_LOCK(%s, 0)", (name,))
+        self._execute(
+            "register a lock",
+            f"REPLACE INTO {_q(REGISTRY)}.users (lock_key, lock_name) VALUES (%s, %s)",
+            (self._lock_name(key), name),
+        )
+
+    def try_exclusive(self, key: str) -> bool:
+        users = self._execute(
+            "read locks",
+            f"SELECT lock_name FROM {_q(REGISTRY)}.users WHERE lock_key = %s",
+            (self._lock_name(key),),
+        )
+        for (name,) in users:
+            if self._execute("read locks", "SELECT IS_USED_LOCK(%s)", (name,))[0][0] is not None:
+                return False
+            self._execute(
+                "forget a lock", f"DELETE FROM {_q(REGISTRY)}.users WHERE lock_name = %s", (name,)
+            )
+        return True
+
+    def release_exclusive(self, key: str) -> None:
+        return None
+
+    def close(self) -> None:
+        self._conn.close()
