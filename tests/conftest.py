@@ -9,8 +9,6 @@ inner run's output is checked for it.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,10 +19,9 @@ from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from dbfleet.backends.postgres import _connect_kwargs
-from dbfleet.marker import Marker, Run, process_space
 from dbfleet.urls import connectable
+from support import SECRET
 
-SECRET = "hunter2-Pa55word"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 INHERITED = (
     "PYTEST_XDIST_WORKER",
@@ -115,38 +112,3 @@ def project(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DBFLEET_URL", base_url)
     return pytester
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """An inner pytest session in a subprocess; fails the test if the password shows anywhere."""
-    result = pytester.runpytest_subprocess(*args, timeout=180)
-    output = "\n".join(result.outlines + result.errlines)
-    assert SECRET not in output, "the password leaked into pytest's output"
-    return result
-
-
-def create_database(
-    admin: psycopg.Connection[tuple[object, ...]], name: str, marker: Marker | None
-) -> None:
-    """A database made by hand, optionally carrying a marker, as another run would leave it."""
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    if marker is not None:
-        admin.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(name), sql.Literal(marker.to_json())
-            )
-        )
-
-
-def dead_run() -> Run:
-    """A run on this host whose process has exited: what a crashed run looks like."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return Run("deadrun00001", Run.current().host, process.pid, process_space())
-
-
-def marker_of(admin: psycopg.Connection[tuple[object, ...]], name: str) -> str | None:
-    row = admin.execute(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
-    ).fetchone()
-    return None if row is None else (None if row[0] is None else str(row[0]))

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from conftest import SECRET, create_database, dead_run
 from dbfleet.cli import main
 from dbfleet.marker import Marker, Run
+from support import SECRET, create_database, dead_run
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from conftest import SECRET
 from dbfleet.bench.compare import MISSING, Difference, differences
 from dbfleet.bench.modes import MODES
 from dbfleet.bench.result import BenchResult, ModeResult, render_markdown, render_terminal
 from dbfleet.bench.runner import Run
 from dbfleet.cli import main
+from support import SECRET
 
 SCHEMA = "CREATE TABLE event (id serial PRIMARY KEY, name text);"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run
+from support import run
 
 pytest.importorskip("pgserver", reason="the embedded server needs pytest-dbfleet[embedded]")
 

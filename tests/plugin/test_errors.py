@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import SECRET, run
+from support import SECRET, run
 
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 

@@ -10,12 +10,12 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from conftest import SECRET, create_database, run
 from dbfleet.backends import open_backend
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import ensure_template
 from dbfleet.marker import Marker, Run, process_space
 from dbfleet.migrate import parse_migrator
+from support import SECRET, create_database, run
 
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 

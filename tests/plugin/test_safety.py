@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import create_database, dead_run, marker_of, run
 from dbfleet.marker import Marker, Run, process_space
+from support import create_database, dead_run, marker_of, run
 
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 

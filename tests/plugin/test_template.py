@@ -8,7 +8,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from conftest import marker_of, run
+from support import marker_of, run
 
 # A python: migrator that counts its calls, so "zero migrations" is observable.
 MIGRATION = """

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import run
+from support import run
 
 SCHEMA = "CREATE TABLE item (id serial PRIMARY KEY, name text);\nINSERT INTO item (name) VALUES ('seed');\n"
 
@@ -20,7 +20,7 @@ RECORDING_TESTS = """
 import os
 import psycopg
 import pytest
-from conftest import SEEN_AT_IMPORT
+from support import SEEN_AT_IMPORT
 
 @pytest.mark.parametrize("n", range(4))
 def test_sees_own_database(n, dbfleet_database, dbfleet_url):

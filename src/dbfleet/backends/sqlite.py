@@ -45,7 +45,9 @@ class SqliteBackend:
         self._directory = path.parent
         self._suffix = path.suffix
         self.base_name = path.stem if path.suffix else path.name
-        self.name_limit = 255 - len(self._suffix.encode()) - len(".json")
+        # File names stop at 255 bytes, and the longest file a database brings is its
+        # "-journal" side file (longer than the ".json" of its marker).
+        self.name_limit = 255 - len(self._suffix.encode()) - max(map(len, SIDE_FILES))
         if not self._directory.is_dir():
             raise ConfigError(
                 f"dbfleet: the directory {self._directory} of {redacted(url)} does not exist; "

@@ -1,0 +1,187 @@
+"""One small interface over the three database kinds, for tests that run on all of them.
+
+Each ``Server`` answers what the tests need to see from outside dbfleet: which databases exist,
+and it can plant a user's own database or a leftover as another run would leave it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import psycopg
+import pymysql
+from psycopg import sql
+from sqlalchemy.engine import URL
+
+from dbfleet.backends import open_backend
+from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.marker import Marker
+from dbfleet.urls import connectable
+
+
+class Server(Protocol):
+    kind: str
+    #: The longest database name the server (or file system) takes, in bytes.
+    name_limit: int
+
+    def url(self, base: str) -> str:
+        """The base URL for dbfleet (with a password where the server checks one)."""
+        ...
+
+    def names(self, prefix: str) -> set[str]: ...
+
+    def plant(self, name: str, marker: Marker | None) -> None:
+        """A database with one row in ``precious``, marked as given (None: a user's own)."""
+        ...
+
+    def precious(self, name: str) -> list[tuple[object, ...]]: ...
+
+    def drop_all(self, prefix: str) -> None: ...
+
+
+@dataclass
+class PostgresServer:
+    server: URL
+    password: str
+    kind: str = "postgresql"
+    name_limit: int = 63
+
+    def url(self, base: str) -> str:
+        url = self.server.set(
+            drivername="postgresql+psycopg", database=base, password=self.password
+        )
+        return connectable(url)
+
+    @contextlib.contextmanager
+    def _admin(
+        self, database: str = "postgres"
+    ) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+        with psycopg.connect(**_connect_kwargs(self.server, database), autocommit=True) as conn:
+            yield conn
+
+    def names(self, prefix: str) -> set[str]:
+        with self._admin() as conn:
+            rows = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    def plant(self, name: str, marker: Marker | None) -> None:
+        with self._admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if marker is not None:
+                conn.execute(
+                    sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                        sql.Identifier(name), sql.Literal(marker.to_json())
+                    )
+                )
+        with self._admin(name) as conn:
+            conn.execute("CREATE TABLE precious (v text)")
+            conn.execute("INSERT INTO precious VALUES ('keep me')")
+
+    def precious(self, name: str) -> list[tuple[object, ...]]:
+        with self._admin(name) as conn:
+            return conn.execute("SELECT v FROM precious").fetchall()
+
+    def drop_all(self, prefix: str) -> None:
+        with self._admin() as conn:
+            for name in self.names(prefix):
+                identifier = sql.Identifier(name)
+                conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(identifier))
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier))
+
+
+@dataclass
+class MysqlServer:
+    host: str
+    port: int
+    user: str
+    password: str
+    kind: str = "mysql"
+    name_limit: int = 64
+
+    def url(self, base: str) -> str:
+        url = URL.create("mysql+pymysql", self.user, self.password, self.host, self.port, base)
+        return connectable(url)
+
+    def _admin(self, database: str | None = None) -> pymysql.Connection[pymysql.cursors.Cursor]:
+        return pymysql.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=database,
+            autocommit=True,
+        )
+
+    def names(self, prefix: str) -> set[str]:
+        with self._admin() as conn, conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s",
+                (prefix + "%",),
+            )
+            return {str(row[0]) for row in cursor.fetchall()}
+
+    def plant(self, name: str, marker: Marker | None) -> None:
+        with self._admin() as conn, conn.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}`")
+            cursor.execute(f"CREATE TABLE `{name}`.precious (v VARCHAR(20))")
+            cursor.execute(f"INSERT INTO `{name}`.precious VALUES ('keep me')")
+        if marker is not None:
+            backend = open_backend(
+                URL.create("mysql+pymysql", self.user, self.password, self.host, self.port, name)
+            )
+            try:
+                backend._mark(name, marker)  # type: ignore[attr-defined]
+            finally:
+                backend.close()
+
+    def precious(self, name: str) -> list[tuple[object, ...]]:
+        with self._admin(name) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT v FROM precious")
+            return list(cursor.fetchall())
+
+    def drop_all(self, prefix: str) -> None:
+        with self._admin() as conn, conn.cursor() as cursor:
+            for name in self.names(prefix):
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(
+                "DELETE FROM dbfleet_registry.managed WHERE name LIKE %s", (prefix + "%",)
+            )
+
+
+@dataclass
+class SqliteServer:
+    directory: Path
+    kind: str = "sqlite"
+    name_limit: int = 255 - len(".db-journal")
+
+    def url(self, base: str) -> str:
+        return f"sqlite:///{self.directory / base}.db"
+
+    def names(self, prefix: str) -> set[str]:
+        return {path.stem for path in self.directory.glob(f"{prefix}*.db")}
+
+    def plant(self, name: str, marker: Marker | None) -> None:
+        with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
+            conn.execute("CREATE TABLE precious (v TEXT)")
+            conn.execute("INSERT INTO precious VALUES ('keep me')")
+            conn.commit()
+        if marker is not None:
+            markers = self.directory / ".dbfleet" / "markers"
+            markers.mkdir(parents=True, exist_ok=True)
+            (markers / f"{name}.db.json").write_text(marker.to_json())
+
+    def precious(self, name: str) -> list[tuple[object, ...]]:
+        with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
+            return conn.execute("SELECT v FROM precious").fetchall()
+
+    def drop_all(self, prefix: str) -> None:
+        for path in self.directory.glob(f"{prefix}*"):
+            path.chmod(0o644)
+            path.unlink()

@@ -1,0 +1,187 @@
+"""The core scenarios on every backend: same names, same safety, same errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from servers import Server
+
+from dbfleet.cli import main
+from dbfleet.marker import Marker, Run, process_space
+from support import SECRET, dead_run, run
+
+SCHEMA = """
+CREATE TABLE item (id INTEGER PRIMARY KEY, name VARCHAR(50));
+INSERT INTO item (id, name) VALUES (1, 'seed');
+"""
+
+CONFTEST = """
+import os
+SEEN_AT_IMPORT = os.environ.get("DATABASE_URL")
+"""
+
+TESTS = """
+import json, os
+import pytest
+from sqlalchemy import create_engine, text
+from conftest import SEEN_AT_IMPORT
+
+@pytest.mark.parametrize("n", range(3))
+def test_sees_its_own_seeded_database(n, dbfleet_database, dbfleet_url):
+    assert SEEN_AT_IMPORT == dbfleet_url == os.environ["DATABASE_URL"]
+    engine = create_engine(dbfleet_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT name FROM item WHERE id = 1")).scalar() == "seed"
+        conn.execute(text("INSERT INTO item (id, name) VALUES (:id, 'mine')"), {"id": 100 + n})
+    engine.dispose()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    with open(f"seen-{worker}-{n}.json", "w") as out:
+        json.dump(dbfleet_database.name, out)
+"""
+
+
+@pytest.fixture
+def suite(
+    pytester: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    for name in ("PYTEST_XDIST_WORKER", "DBFLEET_CONTROLLER", "DATABASE_URL", "DBFLEET_WORKER_PID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DBFLEET_URL", server.url(base))
+    pytester.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\n")
+    (pytester.path / "schema.sql").write_text(SCHEMA)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_items=TESTS)
+    return pytester
+
+
+def _seen(pytester: pytest.Pytester) -> dict[str, set[str]]:
+    seen: dict[str, set[str]] = {}
+    for path in pytester.path.glob("seen-*.json"):
+        seen.setdefault(path.name.split("-")[1], set()).add(json.loads(path.read_text()))
+    return seen
+
+
+def _not_templates(server: Server, base: str) -> set[str]:
+    return {name for name in server.names(base) if "_tpl_" not in name}
+
+
+def test_serial_run_uses_the_base_name(suite: pytest.Pytester, base: str) -> None:
+    run(suite).assert_outcomes(passed=3)
+    assert _seen(suite) == {"master": {base}}
+
+
+def test_each_worker_gets_its_own_database_and_all_are_removed(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    run(suite, "-n", "2").assert_outcomes(passed=3)
+    seen = _seen(suite)
+    assert set(seen) <= {"gw0", "gw1"}
+    for worker, names in seen.items():
+        assert names == {f"{base}_{worker}"}
+    assert _not_templates(server, base) == set()
+    assert len(server.names(base)) == 1
+
+
+def test_the_template_is_reused_and_rebuilt_when_the_schema_changes(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    run(suite).stdout.fnmatch_lines(["*template *_tpl_* built in*"])
+    first = server.names(base)
+    run(suite, "-n", "2").stdout.fnmatch_lines(["*template *_tpl_* reused*"])
+    (suite.path / "schema.sql").write_text(
+        SCHEMA + "\nCREATE TABLE extra (id INTEGER PRIMARY KEY);\n"
+    )
+    run(suite).stdout.fnmatch_lines(["*template *_tpl_* built in*"])
+    second = server.names(base)
+    assert len(first) == len(second) == 1
+    assert first != second
+
+
+def test_a_users_own_database_is_never_dropped(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    server.plant(base, None)
+    result = run(suite)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: dbfleet: database {base} exists but was not created by dbfleet*"]
+    )
+    assert server.precious(base) == [("keep me",)]
+
+
+def test_a_crashed_runs_leftover_is_replaced(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    server.plant(f"{base}_gw0", Marker.new("worker", base, "0" * 64, dead_run()))
+    run(suite, "-n", "2").assert_outcomes(passed=3)
+    assert _not_templates(server, base) == set()
+
+
+def test_a_live_runs_database_is_not_taken_over(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    live = Run("liverun00003", Run.current().host, Run.current().pid, process_space())
+    server.plant(base, Marker.new("worker", base, "0" * 64, live))
+    result = run(suite)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*database {base} belongs to another run that is still going*"])
+    assert server.precious(base) == [("keep me",)]
+
+
+def test_a_failing_migration_leaves_nothing_behind(
+    suite: pytest.Pytester, server: Server, base: str
+) -> None:
+    (suite.path / "schema.sql").write_text("CREATE TABLEX broken (id INTEGER);")
+    result = run(suite)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert len(errors) == 1
+    assert "schema.sql" in errors[0]
+    assert "Traceback" not in result.stderr.str()
+    assert server.names(base) == set()
+
+
+def test_long_names_fit_the_servers_limit(
+    suite: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_base = base + "_" + "x" * server.name_limit
+    monkeypatch.setenv("DBFLEET_URL", server.url(long_base))
+    run(suite, "-n", "2").assert_outcomes(passed=3)
+    for names in _seen(suite).values():
+        (name,) = names
+        assert len(name.encode()) <= server.name_limit
+    assert _not_templates(server, base) == set()
+
+
+def test_list_and_gc_work_and_never_touch_unmarked(
+    suite: pytest.Pytester, server: Server, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(suite).assert_outcomes(passed=3)
+    server.plant(f"{base}_gw7", Marker.new("worker", base, "0" * 64, dead_run()))
+    server.plant(f"{base}_mine", None)
+    url = server.url(base)
+    assert main(["list", "--url", url]) == 0
+    listed = capsys.readouterr().out
+    assert SECRET not in listed
+    assert f"{base}_gw7" in listed
+    assert f"{base}_mine" not in listed
+    assert main(["gc", "--url", url]) == 0
+    assert f"dropped {base}_gw7" in capsys.readouterr().out
+    remaining = server.names(base)
+    assert f"{base}_mine" in remaining
+    assert f"{base}_gw7" not in remaining
+
+
+def test_wrong_password_is_one_clear_line(
+    suite: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if server.kind != "mysql":
+        pytest.skip(f"{server.kind} here accepts any password (trust auth / no auth)")
+    monkeypatch.setenv("DBFLEET_URL", server.url(base).replace(SECRET, SECRET + "-wrong"))
+    result = run(suite)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: dbfleet: MySQL at * refused the credentials of user 'dbfleet_test'*"]
+    )
+    assert "wrong" not in result.stderr.str()
