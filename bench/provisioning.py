@@ -1,6 +1,6 @@
 """Time to make N worker databases ready, three ways, on the ledger example's Alembic schema.
 
-    .venv/bin/python bench/provisioning.py [--url postgresql+asyncpg://postgres@127.0.0.1/x]
+    .venv/bin/python bench/provisioning.py [--backends postgresql,mysql,sqlite] [--url URL]
 
 (a) migrate: every worker creates an empty database and runs all migrations (hand-written
     conftest); (b) cold: build the template, then clone per worker; (c) warm: the template
@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,6 +34,7 @@ from dbfleet.fleet import (
 )
 from dbfleet.marker import Run
 from dbfleet.migrate import Migrator, parse_migrator
+from dbfleet.urls import worker_database_name
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ledger"
@@ -65,7 +67,7 @@ def _drop_templates(url: URL) -> None:
     backend = open_backend(url)
     try:
         for db in backend.list_managed():
-            if db.marker.base == url.database:
+            if db.marker.base == backend.base_name:
                 backend.drop(db.name)
     finally:
         backend.close()
@@ -91,7 +93,11 @@ def _cleanup(url: URL, run: Run, count: int) -> None:
     backend = open_backend(url)
     try:
         for index in range(count):
-            release(backend, f"{url.database}_gw{index}", run)
+            release(
+                backend,
+                worker_database_name(backend.base_name, f"gw{index}", backend.name_limit),
+                run,
+            )
     finally:
         backend.close()
 
@@ -160,31 +166,42 @@ def measure(url: URL, counts: list[int], repeat: int) -> dict[str, Any]:
     return rows
 
 
+DEFAULT_URLS = {
+    "postgresql": "postgresql+asyncpg://postgres@127.0.0.1:5432/dbfleet_bench_prov",
+    "mysql": "mysql+aiomysql://root@127.0.0.1:3306/dbfleet_bench_prov",
+    "sqlite": "sqlite+aiosqlite:///{tmp}/dbfleet_bench_prov.db",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/dbfleet_bench_prov"
-    )
+    parser.add_argument("--backends", default="postgresql,mysql,sqlite")
+    parser.add_argument("--url", action="append", default=[], help="override a backend's URL")
     parser.add_argument("--counts", default="1,2,4,8")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    url = make_url(args.url)
     counts = [int(c) for c in args.counts.split(",")]
-    backend = open_backend(url)
-    version = backend.server_version()
-    backend.close()
-    rows = measure(url, counts, args.repeat)
-    data = {
-        "schema": "dbfleet-bench-provisioning/1",
-        "command": "bench/provisioning.py "
-        + " ".join(f"--{k} {v}" for k, v in (("counts", args.counts), ("repeat", args.repeat))),
-        "backend": "postgresql",
-        "server_major": version,
+    overrides = {make_url(u).get_backend_name(): u for u in args.url}
+    data: dict[str, Any] = {
+        "schema": "dbfleet-bench-provisioning/2",
+        "command": f"bench/provisioning.py --backends {args.backends} --counts {args.counts} "
+        f"--repeat {args.repeat}",
         "migrations": len(list((EXAMPLE / "migrations" / "versions").glob("*.py"))),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "repeat": args.repeat,
-        "workers": rows,
+        "backends": {},
     }
+    with tempfile.TemporaryDirectory(prefix="dbfleet-prov-") as tmp:
+        for kind in args.backends.split(","):
+            url = make_url(overrides.get(kind, DEFAULT_URLS[kind].format(tmp=tmp)))
+            backend = open_backend(url)
+            version = backend.server_version()
+            backend.close()
+            print(f"== {kind} ({version})", flush=True)
+            data["backends"][kind] = {
+                "server": version,
+                "workers": measure(url, counts, args.repeat),
+            }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(data, indent=2) + "\n")
     print(f"wrote {RESULTS}")
