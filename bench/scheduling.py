@@ -28,6 +28,9 @@ from dbfleet.scheduling.simulate import Policy, Workload, lower_bound, simulate
 
 RESULTS = Path(__file__).parent / "results" / "scheduling.json"
 TARGET = 1.05
+#: dbfleet planning with the true durations: not a policy, a reference for how much of the gap
+#: to the bound is estimate noise and how much is the bound being unreachable.
+EXACT = "exact"
 
 
 def suite(
@@ -104,18 +107,29 @@ def measure(
         for policy in Policy:
             result = simulate(policy, truth, workers, estimates=estimates)
             ratios[policy.value].append(result.makespan / bound)
+        exact = simulate(Policy.DBFLEET, truth, workers)
+        ratios.setdefault(EXACT, []).append(exact.makespan / bound)
     return {policy: round(statistics.fmean(values), 4) for policy, values in ratios.items()}
 
 
 def verdict(ratios: dict[str, float]) -> str:
-    ours = ratios[Policy.DBFLEET.value]
-    best_other = min(v for k, v in ratios.items() if k != Policy.DBFLEET.value)
+    """ "ok", or what was missed and why, told apart by the run with exact estimates."""
+    ours, exact = ratios[Policy.DBFLEET.value], ratios[EXACT]
+    others = {k: v for k, v in ratios.items() if k not in (Policy.DBFLEET.value, EXACT)}
+    best = min(others, key=lambda k: others[k])
     problems = []
     if ours > TARGET:
-        problems.append(f"above {TARGET}")
-    if ours > best_other + 1e-9:
-        problems.append(f"worse than {min(ratios, key=lambda k: ratios[k])}")
-    return "ok" if not problems else "MISS: " + ", ".join(problems)
+        why = (
+            "not noise, exact estimates give {:.3f} too: units are coarse next to work/W and"
+            " each cut pays its file fixture again, so the bound is likely unreachable"
+            if exact > TARGET
+            else "estimate noise, exact estimates give {:.3f}: each unit is committed on"
+            " estimates before the worker's last test starts, as xdist requires"
+        )
+        problems.append(f"above {TARGET}: " + why.format(exact))
+    if ours > others[best] + 1e-9:
+        problems.append(f"worse than {best} ({others[best]:.3f})")
+    return "ok" if not problems else "MISS: " + "; ".join(problems)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,11 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     counts = [int(part) for part in args.workers.split(",")]
     policies = [policy.value for policy in Policy]
+    columns = [*policies, EXACT]
 
     started = time.perf_counter()
     results: dict[str, Any] = {}
     print(f"makespan / lower bound, mean of {args.seeds} seeds, estimate noise {args.noise}")
-    header = f"{'workload':<15} {'W':>3} " + " ".join(f"{p:>9}" for p in policies) + "  verdict"
+    header = f"{'workload':<15} {'W':>3} " + " ".join(f"{p:>9}" for p in columns) + "  verdict"
     print(header)
     print("-" * len(header))
     for name, (description, make) in WORKLOADS.items():
@@ -139,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for workers in counts:
             ratios = measure(make, workers, args.seeds, args.noise)
             rows[str(workers)] = {"ratios": ratios, "verdict": verdict(ratios)}
-            cells = " ".join(f"{ratios[p]:>9.3f}" for p in policies)
+            cells = " ".join(f"{ratios[p]:>9.3f}" for p in columns)
             print(f"{name:<15} {workers:>3} {cells}  {rows[str(workers)]['verdict']}")
         results[name] = {"description": description, "workers": rows}
 
@@ -155,12 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out,
         {
             "schema": "dbfleet-bench-scheduling/1",
-            "command": " ".join(["bench/scheduling.py", *(argv or sys.argv[1:])]),
+            "command": " ".join([".venv/bin/python bench/scheduling.py", *(argv or sys.argv[1:])]),
             "machine": {"python": platform.python_version()},
             "seeds": args.seeds,
             "noise": args.noise,
             "target": TARGET,
             "policies": policies,
+            "reference": {EXACT: "dbfleet planning with the true durations (not a policy)"},
             "workloads": results,
             "misses": misses,
             "seconds": round(time.perf_counter() - started, 1),

@@ -194,7 +194,7 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
     workers = distributes(options, os.environ)
     backend = open_backend(base_url)
     try:
-        template = None if migrating else _template(backend, settings, migrator, base_url, run)
+        template = None if migrating else _template(backend, settings, migrator, run)
         role: Role = "controller" if workers else "serial"
         state = FleetState(settings, role, run, base_url, template, embedded=embedded)
         # The backend stays open for the run: its connection holds the template's in-use lock.
@@ -223,9 +223,7 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
     return state
 
 
-def _template(
-    backend: Backend, settings: Settings, migrator: Migrator, base_url: URL, run: Run
-) -> Template:
+def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run) -> Template:
     return ensure_template(
         backend,
         migrator=migrator,

@@ -121,7 +121,8 @@ def simulate(
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
-    dispatcher = _DISPATCHERS[policy](workload, workers, estimates or workload, split)
+    source = workload if estimates is None else estimates
+    dispatcher = _DISPATCHERS[policy](workload, workers, source, split)
     fleet = _Fleet(workload, workers)
     fleet.run(dispatcher)
     return Simulation(policy, fleet.makespan, tuple(w.busy for w in fleet.workers))
@@ -219,7 +220,7 @@ class _Load:
     """
 
     def __init__(
-        self, workload: Workload, workers: int, _: Estimates, __: Granularity | None
+        self, workload: Workload, workers: int, estimates: Estimates, split: Granularity | None
     ) -> None:
         self.pending = deque(workload.tests)
         self.size = workers
@@ -265,7 +266,7 @@ class _LoadFile:
     """
 
     def __init__(
-        self, workload: Workload, workers: int, _: Estimates, __: Granularity | None
+        self, workload: Workload, workers: int, estimates: Estimates, split: Granularity | None
     ) -> None:
         files: dict[str, list[str]] = {}
         for nodeid in workload.tests:
@@ -304,7 +305,7 @@ class _WorkSteal:
     """
 
     def __init__(
-        self, workload: Workload, workers: int, _: Estimates, __: Granularity | None
+        self, workload: Workload, workers: int, estimates: Estimates, split: Granularity | None
     ) -> None:
         self.pending = deque(workload.tests)
         self.size = workers
