@@ -1,0 +1,120 @@
+"""Fixtures for the ledger test suite.
+
+The database comes from ``DATABASE_URL``.  Under pytest-dbfleet every xdist
+worker gets its own migrated clone and dbfleet exports its URL *before* this
+file is imported -- which matters, because importing ``ledger.main`` below
+imports ``ledger.settings``, which reads ``DATABASE_URL`` once, at import time.
+
+Without dbfleet: create a database, run ``alembic upgrade head`` against it
+and run ``DATABASE_URL=... pytest -p no:dbfleet``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from ledger import db
+from ledger.main import app
+from ledger.models import Account
+from ledger.services import accounts, books
+from ledger.settings import settings
+from tests.helpers import Chart, LedgerApi, MiniBook, build_chart, uid
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"ledger database: {settings.database_url}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    # Guard against ledger.settings having been imported (and frozen) before
+    # the per-worker DATABASE_URL was exported.
+    assert settings.database_url == url, (
+        f"ledger.settings saw DATABASE_URL={settings.database_url!r} but the environment "
+        f"now says {url!r}: something imported the app before the URL was set"
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return settings.backend
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = db.get_engine()
+    yield engine
+    await db.dispose_engine()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return db.get_sessionmaker()
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for service-level tests; tests commit what they want to keep."""
+    async with sessionmaker() as session:
+        yield session
+        await session.rollback()
+
+
+@pytest.fixture(scope="session")
+async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ledger.test") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api(client: httpx.AsyncClient) -> LedgerApi:
+    return LedgerApi(client)
+
+
+@pytest.fixture
+async def book(api: LedgerApi) -> dict[str, object]:
+    return await api.create_book()
+
+
+@pytest.fixture
+async def chart(api: LedgerApi) -> Chart:
+    return await build_chart(api)
+
+
+@pytest.fixture
+async def scratch_currency(api: LedgerApi) -> AsyncIterator[str]:
+    """A fresh 2-decimal currency, deleted afterwards if nothing references it."""
+    currency = await api.create_currency()
+    yield currency["code"]
+    await api.client.delete(f"/currencies/{currency['code']}")
+
+
+@pytest.fixture
+async def mini(session: AsyncSession) -> MiniBook:
+    """A small committed book built through the services (for service-level tests)."""
+    book = await books.create_book(session, name=f"svc {uid()}", base_currency="USD")
+
+    async def make(code: str, type_: str) -> Account:
+        return await accounts.create_account(
+            session, book_id=book.id, code=code, name=f"{type_} {code}", type=type_
+        )
+
+    mini = MiniBook(
+        book=book,
+        cash=await make("1000", "asset"),
+        bank=await make("1010", "asset"),
+        loan=await make("2000", "liability"),
+        equity=await make("3000", "equity"),
+        sales=await make("4000", "income"),
+        costs=await make("5000", "expense"),
+    )
+    await session.commit()
+    return mini
