@@ -20,7 +20,7 @@ RECORDING_TESTS = """
 import os
 import psycopg
 import pytest
-from support import SEEN_AT_IMPORT
+from conftest import SEEN_AT_IMPORT
 
 @pytest.mark.parametrize("n", range(4))
 def test_sees_own_database(n, dbfleet_database, dbfleet_url):
