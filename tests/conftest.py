@@ -32,6 +32,8 @@ INHERITED = (
     "DBFLEET_MIGRATE",
     "DATABASE_URL",
     "DBFLEET_WORKER_PID",
+    # Inner runs must not append their summaries to the real CI job's step summary.
+    "GITHUB_STEP_SUMMARY",
 )
 
 

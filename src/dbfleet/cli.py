@@ -1,4 +1,4 @@
-"""The ``dbfleet`` command: list, gc, bench and demo.
+"""The ``dbfleet`` command: list, gc, bench, demo, plan and durations.
 
 ``main`` returns an exit code and never calls ``sys.exit`` below it; every DbfleetError becomes
 one line on stderr and exit code 2.
@@ -159,6 +159,74 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _report(run_bench(options, _progress), args.json, args.markdown)
 
 
+def cmd_durations_merge(args: argparse.Namespace) -> int:
+    """One store from several (e.g. every CI shard's): a join, so order and repeats don't matter."""
+    from dbfleet.scheduling import durations
+
+    stores = [durations.load(_existing(Path(name))) for name in args.files]
+    merged = durations.merge_into(Path(args.output), stores)
+    print(f"{args.output}: {len(merged.tests)} tests, {len(merged.units)} units")
+    return 0
+
+
+class _Collected:
+    """Records the collected tests and their ``xdist_group`` names, as the plugin sees them."""
+
+    def __init__(self) -> None:
+        self.nodeids: list[str] = []
+        self.groups: dict[str, str] = {}
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        from dbfleet.plugin import xdist_groups
+
+        self.nodeids = [item.nodeid for item in items]
+        self.groups = xdist_groups(items)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """The shard plan ``--dbfleet-shard K/N`` runs, from a collection of the suite here."""
+    import contextlib
+    import io
+    import json
+
+    import pytest
+
+    from dbfleet.scheduling import durations
+    from dbfleet.scheduling.shards import plan_for_tests
+
+    if args.shards < 1 or args.workers < 1:
+        raise ConfigError("dbfleet: --shards and --workers must be at least 1")
+    collected = _Collected()
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = pytest.main(["--collect-only", "-q", *args.extra], plugins=[collected])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        print(output.getvalue(), file=sys.stderr)
+        raise ConfigError(f"dbfleet: collecting the tests failed (pytest exit code {int(code)})")
+    store = durations.load(Path(args.durations))
+    plan = plan_for_tests(collected.nodeids, collected.groups, store, args.shards, args.workers)
+    if args.github_matrix:
+        shards = [f"{shard.number}/{plan.n_shards}" for shard in plan.shards if not shard.empty]
+        print(json.dumps({"shard": shards}))
+    elif args.json:
+        print(json.dumps(plan.to_json(), indent=1))
+    else:
+        print(f"{len(collected.nodeids)} tests, {args.shards} shards of {args.workers} worker(s)")
+        for shard in plan.shards:
+            print(
+                f"  shard {shard.number}/{plan.n_shards}: {len(shard.tests)} tests in "
+                f"{len(shard.units)} units, predicted {shard.predicted_wall:.1f}s"
+                + (f" ({shard.empty_reason})" if shard.empty else "")
+            )
+    return 0
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise ConfigError(f"dbfleet: {path} does not exist")
+    return path
+
+
 def _progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
 
@@ -220,6 +288,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_bench_options(demo)
     demo.set_defaults(func=cmd_demo)
+    plan = commands.add_parser(
+        "plan",
+        help="show the CI shard plan --dbfleet-shard K/N will run",
+        description="Collect the suite here (pytest --collect-only; arguments after -- go to "
+        "it) and print the plan that --dbfleet-shard K/N runs, from the duration store.",
+    )
+    plan.add_argument("--shards", type=int, required=True, help="number of CI jobs (N)")
+    plan.add_argument("--workers", type=int, default=1, help="xdist workers per shard (-n)")
+    plan.add_argument(
+        "--durations", default=".dbfleet/durations.json", help="the duration store to plan from"
+    )
+    shown = plan.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the plan as JSON")
+    shown.add_argument(
+        "--github-matrix",
+        action="store_true",
+        help='print {"shard": ["1/N", ...]} for a GitHub Actions matrix (empty shards left out)',
+    )
+    plan.set_defaults(func=cmd_plan)
+    stores = commands.add_parser("durations", help="work with duration stores")
+    actions = stores.add_subparsers(dest="action", required=True)
+    merge = actions.add_parser(
+        "merge",
+        help="merge duration stores (e.g. each CI shard's) into OUT",
+        description="Merge duration stores into OUT (which is merged too, if it exists), "
+        "under OUT's lock; per test the measurement with the most runs wins.",
+    )
+    merge.add_argument("files", nargs="+", metavar="FILE", help="durations files to merge")
+    merge.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged store")
+    merge.set_defaults(func=cmd_durations_merge)
     return parser
 
 

@@ -8,10 +8,13 @@ pytest-xdist spawns them (they inherit the controller's environment).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,15 @@ from dbfleet.fleet import (
 )
 from dbfleet.marker import Run
 from dbfleet.migrate import Migrator, parse_migrator
+from dbfleet.report.html import render_html
 from dbfleet.report.record import RunRecord, write_json
+from dbfleet.report.summary import Summary, summarize
+from dbfleet.report.terminal import render_lines, render_markdown
+from dbfleet.scheduling import durations
+from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
+from dbfleet.scheduling.shards import plan_for_tests
+from dbfleet.scheduling.units import Granularity
+from dbfleet.scheduling.xdist import DbfleetScheduling, split_group
 from dbfleet.urls import (
     SERIAL_WORKER,
     SecretURL,
@@ -78,6 +89,7 @@ class FleetState:
 
 
 STATE = pytest.StashKey[FleetState]()
+RECORDER = "dbfleet-recorder"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -121,7 +133,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write the run report (every test with worker, times, outcome) as JSON",
     )
+    group.addoption(
+        "--dbfleet-durations",
+        dest="dbfleet_durations",
+        metavar="PATH",
+        help="the duration store recorded into and scheduled from; "
+        f"ini dbfleet_durations; default {DEFAULT_DURATIONS}",
+    )
+    group.addoption(
+        "--dbfleet-dist",
+        dest="dbfleet_dist",
+        action="store_true",
+        help="with -n: dispatch units (files, xdist_group groups) longest-estimate-first "
+        "from the duration store instead of xdist's --dist order",
+    )
+    group.addoption(
+        "--dbfleet-html",
+        dest="dbfleet_html",
+        metavar="PATH",
+        help="write the run as one self-contained HTML page: a timeline lane per worker",
+    )
+    group.addoption(
+        "--dbfleet-shard",
+        dest="dbfleet_shard",
+        metavar="K/N",
+        type=_shard_option,
+        help="run shard K of N (1-based), planned from the duration store so shards end together",
+    )
     parser.addini("dbfleet_url", "base database URL, or 'embedded'", default="")
+    parser.addini(
+        "dbfleet_durations", f"duration store path (default {DEFAULT_DURATIONS})", default=""
+    )
+    parser.addini(
+        "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
+    )
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
     parser.addini(
         "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
@@ -132,6 +177,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="args",
         default=["DATABASE_URL"],
     )
+
+
+def _shard_option(text: str) -> tuple[int, int]:
+    number, _, total = text.partition("/")
+    try:
+        k, n = int(number), int(total)
+    except ValueError:
+        k = n = 0
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 1 <= K <= N, e.g. 2/4")
+    return k, n
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -305,9 +361,11 @@ class Recorder:
     """Records every test phase in the controller or serial process; in a controller the
     reports arrive from the workers through xdist, with the worker attached as ``node``."""
 
-    def __init__(self, state: FleetState, path: str | None) -> None:
+    def __init__(self, state: FleetState, path: str | None, html: str | None = None) -> None:
         self.state = state
         self.path = Path(path) if path else None
+        self.html = Path(html) if html else None
+        self.data: dict[str, Any] | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         node = getattr(report, "node", None)
@@ -324,8 +382,6 @@ class Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
-        if self.path is None:
-            return
         state = self.state
         template = state.template
         state.record.provisioning = {
@@ -335,7 +391,17 @@ class Recorder:
             "template_seconds": round(template.seconds, 4) if template else None,
             "database_seconds": [round(x, 4) for x in _database_seconds(state)],
         }
-        write_json(self.path, state.record.to_json(time.time()))
+        self.data = state.record.to_json(time.time())
+        if self.path is not None:
+            write_json(self.path, self.data)
+        if self.html is not None:
+            self.html.parent.mkdir(parents=True, exist_ok=True)
+            self.html.write_text(render_html(self.data, self.summary()), encoding="utf-8")
+
+    def summary(self) -> Summary:
+        assert self.data is not None
+        workers = len(self.state.worker_seconds) or None
+        return summarize(self.data, workers)
 
 
 def _database_seconds(state: FleetState) -> list[float]:
@@ -346,11 +412,195 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None and state.role != "worker":
         config.pluginmanager.register(
-            Recorder(state, config.getoption("dbfleet_report")), "dbfleet-recorder"
+            Recorder(state, config.getoption("dbfleet_report"), config.getoption("dbfleet_html")),
+            RECORDER,
+        )
+    if hasattr(config, "workerinput"):
+        return
+    if config.getoption("dbfleet_dist"):
+        _check_dist(config)
+        config.stash[GROUPS_DIR] = Path(tempfile.mkdtemp(prefix="dbfleet-groups-"))
+    explicit = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
+    if state is not None or explicit or config.getoption("dbfleet_dist"):
+        config.pluginmanager.register(
+            DurationRecorder(_durations_path(config), state), "dbfleet-durations"
         )
 
 
+#: xdist modes ``--dbfleet-dist`` replaces: every one that runs each test once.
+LOAD_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal")
+
+
+def _check_dist(config: pytest.Config) -> None:
+    """--dbfleet-dist replaces a mode that runs each test once; ``each`` runs it everywhere."""
+    dist = config.getoption("dist", "no")
+    if dist != "no" and dist not in LOAD_MODES:
+        raise pytest.UsageError(
+            f"--dbfleet-dist replaces a load-style --dist; it cannot be combined with --dist {dist}"
+        )
+
+
+def _durations_path(config: pytest.Config) -> Path:
+    given = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
+    rootdir = config.inipath.parent if config.inipath else config.rootpath
+    return rootdir / (given or DEFAULT_DURATIONS)
+
+
+def _granularity(config: pytest.Config) -> Granularity:
+    value = str(config.getini("dbfleet_unit")).strip() or "file"
+    try:
+        return Granularity(value)
+    except ValueError:
+        raise pytest.UsageError(
+            f"dbfleet_unit is {value!r}; it must be one of file, class, test"
+        ) from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> DbfleetScheduling | None:
+    if not config.getoption("dbfleet_dist"):
+        return None
+    try:
+        store = durations.load(_durations_path(config))
+    except DbfleetError as error:
+        raise pytest.UsageError(str(error)) from None
+    directory = config.stash.get(GROUPS_DIR, None)
+    return DbfleetScheduling(
+        distributes(vars(config.option), os.environ),
+        store,
+        _granularity(config),
+        groups=(lambda: _read_groups(directory)) if directory is not None else dict,
+        log=log.dbfleetsched,
+    )
+
+
+#: Set in each worker's ``workerinput`` by a --dbfleet-dist controller: where to write the
+#: worker's ``xdist_group`` names (see ``scheduling/xdist.py`` for why a file).
+GROUPS_INPUT = "dbfleet_groups"
+GROUPS_DIR = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    directory = node.config.stash.get(GROUPS_DIR, None)
+    if directory is not None:
+        node.workerinput[GROUPS_INPUT] = str(directory / f"{node.gateway.id}.json")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Select this process's shard; then a --dbfleet-dist worker writes which tests carry
+    ``xdist_group``, before it reports its collection to the controller (so the file is
+    complete when scheduling starts)."""
+    shard = config.getoption("dbfleet_shard")
+    if shard:
+        _select_shard(config, items, shard)
+    target = getattr(config, "workerinput", {}).get(GROUPS_INPUT)
+    if target:
+        write_json(Path(target), xdist_groups(items))
+
+
+def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
+    groups = {}
+    for item in items:
+        names = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    return groups
+
+
+def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[int, int]) -> None:
+    """--dbfleet-shard K/N keeps shard K's tests; runs in serial processes and xdist workers
+    (the controller collects nothing), each computing the same plan from the same store."""
+    if not items:
+        return
+    number, total = shard
+    try:
+        store = durations.load(_durations_path(config))
+    except DbfleetError as error:
+        raise pytest.UsageError(str(error)) from None
+    workers = (
+        int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 0)
+        if hasattr(config, "workerinput")
+        else distributes(vars(config.option), os.environ)
+    )
+    plan = plan_for_tests(
+        [item.nodeid for item in items], xdist_groups(items), store, total, max(workers, 1)
+    )
+    keep = set(plan.shard(number).tests)
+    deselected = [item for item in items if item.nodeid not in keep]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item.nodeid in keep]
+
+
+def _read_groups(directory: Path) -> dict[str, str]:
+    groups: dict[str, str] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            groups.update(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return groups
+
+
+class DurationRecorder:
+    """Collects every phase's duration in the controller (or serial process) and folds the run
+    into the duration store at the end, under its lock."""
+
+    def __init__(self, path: Path, state: FleetState | None) -> None:
+        self.path = path
+        self.state = state
+        self.reports: list[durations.PhaseReport] = []
+        self.workers: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        node = getattr(report, "node", None)
+        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
+        self.workers.add(worker)
+        self.reports.append(
+            durations.PhaseReport(
+                nodeid=split_group(report.nodeid)[0],
+                worker=worker,
+                when=report.when or "",
+                seconds=report.duration,
+                start=report.start,
+            )
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.reports or session.config.option.collectonly:
+            return
+        worker = None
+        if self.state is not None and _database_seconds(self.state):
+            provisioning = statistics.median(_database_seconds(self.state))
+            worker = durations.WorkerTiming(start=0.0, collection=0.0, provisioning=provisioning)
+        recording = durations.recording_of(
+            self.reports,
+            durations.Conditions.current(workers=max(len(self.workers), 1)),
+            time.time(),
+            worker=worker,
+        )
+        try:
+            durations.update(self.path, lambda store: store.record(recording))
+        except DbfleetError as error:
+            sys.stderr.write(f"{error}\n")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    shard = session.config.getoption("dbfleet_shard")
+    if shard and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        # More shards than units is a plan, not a failure: exit 0 and say why.
+        session.exitstatus = pytest.ExitCode.OK
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and not hasattr(session.config, "workerinput"):
+            reporter.write_line(f"dbfleet: shard {shard[0]}/{shard[1]} has no tests to run")
     state = session.config.stash.get(STATE, None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if state is not None and state.database is not None and workeroutput is not None:
@@ -386,9 +636,22 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))
     terminalreporter.write_sep("=", "dbfleet")
     terminalreporter.write_line(line)
+    recorder = config.pluginmanager.get_plugin(RECORDER)
+    if not isinstance(recorder, Recorder) or recorder.data is None or not recorder.data["tests"]:
+        return
+    summary = recorder.summary()
+    for text in render_lines(summary):
+        terminalreporter.write_line(text)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as out:
+            out.write(render_markdown(summary))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    groups = config.stash.get(GROUPS_DIR, None)
+    if groups is not None:
+        shutil.rmtree(groups, ignore_errors=True)
     state = config.stash.get(STATE, None)
     if state is None:
         return

@@ -408,3 +408,53 @@ def merge_into(path: Path, stores: Iterable[DurationStore]) -> DurationStore:
     """Merge ``stores`` (e.g. the CI shards' files) into the file at ``path``, under its lock."""
     incoming = list(stores)
     return update(path, lambda current: merge(current, *incoming))
+
+
+@dataclass(frozen=True)
+class PhaseReport:
+    """One phase of one test as a run reported it: what :func:`recording_of` is built from."""
+
+    nodeid: str
+    worker: str
+    when: str
+    seconds: float
+    start: float
+
+
+def recording_of(
+    reports: Iterable[PhaseReport],
+    under: Conditions,
+    at: float,
+    *,
+    worker: WorkerTiming | None = None,
+) -> Recording:
+    """A run's recording: every test's phases, every file's seconds and fixture overhead.
+
+    A file's overhead is separated per worker (each worker that ran some of it paid its module
+    fixtures once, in the setup of its first test there) and the largest is kept; its seconds
+    are the summed raw totals of its tests on all workers. Phases other than setup, call and
+    teardown (a crashed worker's report) are ignored.
+    """
+    phases: dict[str, dict[str, float]] = {}
+    first: dict[str, tuple[float, str]] = {}
+    for report in reports:
+        if report.when not in ("setup", "call", "teardown"):
+            continue
+        seen = phases.setdefault(report.nodeid, {"setup": 0.0, "call": 0.0, "teardown": 0.0})
+        seen[report.when] += max(report.seconds, 0.0)
+        if report.nodeid not in first or report.start < first[report.nodeid][0]:
+            first[report.nodeid] = (report.start, report.worker)
+    raw = {nodeid: Phases(**seen) for nodeid, seen in phases.items()}
+    runs: dict[tuple[str, str], list[str]] = {}
+    for nodeid in sorted(raw, key=lambda n: first[n]):
+        runs.setdefault((nodeid.partition("::")[0], first[nodeid][1]), []).append(nodeid)
+    tests: dict[str, Phases] = {}
+    overheads: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for (path, _worker), nodeids in runs.items():
+        overhead, adjusted = separate_overhead([raw[nodeid] for nodeid in nodeids])
+        tests.update(zip(nodeids, adjusted, strict=True))
+        overheads[path] = max(overheads.get(path, 0.0), overhead)
+        seconds[path] = seconds.get(path, 0.0) + sum(raw[nodeid].total for nodeid in nodeids)
+    units = {path: UnitTiming(seconds[path], overheads[path]) for path in seconds}
+    return Recording(under=under, at=at, tests=tests, units=units, worker=worker)

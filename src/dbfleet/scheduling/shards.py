@@ -25,8 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dbfleet.scheduling.durations import DurationStore
 from dbfleet.scheduling.queue import balance_units, dispatch_order, predicted_makespan
-from dbfleet.scheduling.units import Unit
+from dbfleet.scheduling.units import Granularity, Unit, group_units
 
 SCHEMA = "dbfleet-shard-plan/1"
 
@@ -285,3 +286,17 @@ def plan_shards(
             )
         )
     return ShardPlan(workers_per_shard, tuple(shards), tuple(moved))
+
+
+def plan_for_tests(
+    nodeids: Sequence[str],
+    groups: Mapping[str, str],
+    estimates: DurationStore,
+    n_shards: int,
+    workers_per_shard: int,
+) -> ShardPlan:
+    """The plan ``--dbfleet-shard`` and ``dbfleet plan`` both use: file units, ``xdist_group``
+    groups kept whole, estimates and worker cost from the duration store. Same inputs, same
+    plan, on every machine."""
+    units = group_units(nodeids, estimates, Granularity.FILE, groups=groups)
+    return plan_shards(units, n_shards, workers_per_shard, worker_seconds=estimates.worker_seconds)
