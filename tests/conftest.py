@@ -14,13 +14,18 @@ import warnings
 from collections.abc import Callable, Iterator
 
 import psycopg
+import pymysql
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from backends.servers import MysqlServer
 from dbfleet.backends.postgres import _connect_kwargs
 from dbfleet.urls import connectable
 from support import SECRET
+
+DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/mysql"
+MYSQL_USER = "dbfleet_test"
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 INHERITED = (
@@ -63,6 +68,30 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
         pytest.skip(f"no PostgreSQL reachable at {url.host}:{url.port} and none started: {error}")
     yield url
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> MysqlServer:
+    """MySQL/MariaDB from ``DBFLEET_TEST_MYSQL_URL`` (default: root at 127.0.0.1:3306), with a
+    user that has a real password, so that leaks of a checked password are caught too."""
+    url = make_url(os.environ.get("DBFLEET_TEST_MYSQL_URL", DEFAULT_MYSQL))
+    try:
+        admin = pymysql.connect(
+            host=url.host,
+            port=url.port or 3306,
+            user=url.username or "root",
+            password=str(url.password or ""),
+            autocommit=True,
+            connect_timeout=3,
+        )
+    except pymysql.err.OperationalError as error:
+        pytest.skip(f"no MySQL/MariaDB reachable at {url.host}:{url.port or 3306}: {error}")
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE USER IF NOT EXISTS '{MYSQL_USER}'@'%%' IDENTIFIED BY %s", (SECRET,))
+        cursor.execute(f"ALTER USER '{MYSQL_USER}'@'%%' IDENTIFIED BY %s", (SECRET,))
+        cursor.execute(f"GRANT ALL ON *.* TO '{MYSQL_USER}'@'%'")
+    admin.close()
+    return MysqlServer(url.host or "127.0.0.1", url.port or 3306, MYSQL_USER, SECRET)
 
 
 @pytest.fixture
