@@ -22,24 +22,12 @@ from sqlalchemy.engine import URL, make_url
 from backends.servers import MysqlServer
 from dbfleet.backends.postgres import _connect_kwargs
 from dbfleet.urls import connectable
-from support import SECRET
+from support import INHERITED, SECRET
 
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/mysql"
 MYSQL_USER = "dbfleet_test"
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-INHERITED = (
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "DBFLEET_CONTROLLER",
-    "DBFLEET_URL",
-    "DBFLEET_MIGRATE",
-    "DATABASE_URL",
-    "DBFLEET_WORKER_PID",
-    # Inner runs must not append their summaries to the real CI job's step summary.
-    "GITHUB_STEP_SUMMARY",
-)
 
 
 def _reachable(url: URL) -> bool:

@@ -13,6 +13,22 @@ from dbfleet.marker import Marker, Run, process_space
 
 SECRET = "hunter2-Pa55word"
 
+#: What an inner pytest must not inherit from the run that starts it: this run's xdist and
+#: dbfleet state, the URLs it exported, and the CI job summary it would otherwise append to.
+INHERITED = (
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "DBFLEET_CONTROLLER",
+    "DBFLEET_URL",
+    "DBFLEET_MIGRATE",
+    "DBFLEET_ISOLATION",
+    "DBFLEET_CHECK_LEAKS",
+    "DATABASE_URL",
+    "DBFLEET_WORKER_PID",
+    "GITHUB_STEP_SUMMARY",
+)
+
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """An inner pytest session in a subprocess; fails the test if the password shows anywhere."""

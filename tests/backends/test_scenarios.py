@@ -9,7 +9,7 @@ from servers import Server
 
 from dbfleet.cli import main
 from dbfleet.marker import Marker, Run, process_space
-from support import SECRET, dead_run, run
+from support import INHERITED, SECRET, dead_run, run
 
 SCHEMA = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, name VARCHAR(50));
@@ -45,7 +45,7 @@ def test_sees_its_own_seeded_database(n, dbfleet_database, dbfleet_url):
 def suite(
     pytester: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> pytest.Pytester:
-    for name in ("PYTEST_XDIST_WORKER", "DBFLEET_CONTROLLER", "DATABASE_URL", "DBFLEET_WORKER_PID"):
+    for name in INHERITED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DBFLEET_URL", server.url(base))
     pytester.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\n")

@@ -12,20 +12,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from backends.servers import Server
-from support import run
-
-INHERITED = (
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "DBFLEET_CONTROLLER",
-    "DBFLEET_URL",
-    "DBFLEET_MIGRATE",
-    "DBFLEET_ISOLATION",
-    "DBFLEET_CHECK_LEAKS",
-    "DATABASE_URL",
-    "DBFLEET_WORKER_PID",
-)
+from support import INHERITED, run
 
 PLUGIN_MODULE = "dbfleet.isolation.plugin"
 

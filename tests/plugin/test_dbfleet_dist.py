@@ -8,18 +8,7 @@ from pathlib import Path
 import pytest
 
 from dbfleet.scheduling.durations import Conditions, DurationStore, Phases, Recording, save
-from support import run
-
-INHERITED = (
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "DBFLEET_CONTROLLER",
-    "DBFLEET_URL",
-    "DBFLEET_MIGRATE",
-    "DATABASE_URL",
-    "DBFLEET_WORKER_PID",
-)
+from support import INHERITED, run
 
 # Every test appends "worker nodeid" to one log, so the order each worker ran things is known.
 CONFTEST = """

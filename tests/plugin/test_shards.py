@@ -7,18 +7,7 @@ import json
 import pytest
 
 from dbfleet.cli import main
-from support import run
-
-INHERITED = (
-    "PYTEST_XDIST_WORKER",
-    "PYTEST_XDIST_WORKER_COUNT",
-    "PYTEST_XDIST_TESTRUNUID",
-    "DBFLEET_CONTROLLER",
-    "DBFLEET_URL",
-    "DBFLEET_MIGRATE",
-    "DATABASE_URL",
-    "DBFLEET_WORKER_PID",
-)
+from support import INHERITED, run
 
 CONFTEST = """
 import os
