@@ -191,8 +191,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     import pytest
 
+    from dbfleet.report.record import write_json
     from dbfleet.scheduling import durations
-    from dbfleet.scheduling.shards import plan_for_tests
+    from dbfleet.scheduling.shards import TOLERANCE, plan_for_tests
 
     if args.shards < 1 or args.workers < 1:
         raise ConfigError("dbfleet: --shards and --workers must be at least 1")
@@ -204,7 +205,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(output.getvalue(), file=sys.stderr)
         raise ConfigError(f"dbfleet: collecting the tests failed (pytest exit code {int(code)})")
     store = durations.load(Path(args.durations))
-    plan = plan_for_tests(collected.nodeids, collected.groups, store, args.shards, args.workers)
+    previous = _previous_plan(Path(args.previous)) if args.previous else None
+    plan = plan_for_tests(
+        collected.nodeids,
+        collected.groups,
+        store,
+        args.shards,
+        args.workers,
+        previous=previous,
+        tolerance=TOLERANCE,
+    )
+    if args.output:
+        write_json(Path(args.output), plan.to_json())
     if args.github_matrix:
         shards = [f"{shard.number}/{plan.n_shards}" for shard in plan.shards if not shard.empty]
         print(json.dumps({"shard": shards}))
@@ -218,6 +230,51 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 f"{len(shard.units)} units, predicted {shard.predicted_wall:.1f}s"
                 + (f" ({shard.empty_reason})" if shard.empty else "")
             )
+        if previous is not None:
+            print(f"  {len(plan.moved)} unit(s) moved from the previous plan")
+    return 0
+
+
+def _previous_plan(path: Path) -> dict[str, int] | None:
+    """The last plan's assignment, so units stay on their shard; none yet is a first plan."""
+    import json
+
+    from dbfleet.scheduling.shards import assignment_from_json
+
+    if not path.is_file():
+        return None
+    try:
+        assignment = assignment_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, AttributeError, KeyError, TypeError):
+        assignment = {}
+    if not assignment:
+        raise ConfigError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; delete it")
+    return assignment
+
+
+def cmd_verify_shards(args: argparse.Namespace) -> int:
+    """Exit 1 unless the shard runs' reports show every collected test run exactly once."""
+    import json
+
+    from dbfleet.scheduling.shard_check import ShardRun, verify
+
+    runs = []
+    for name in args.reports:
+        path = _existing(Path(name))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            runs.append(ShardRun.from_json(data["shard"]))
+        except (ValueError, KeyError, TypeError):
+            raise ConfigError(
+                f"dbfleet: {path} is not the --dbfleet-report of a --dbfleet-shard run"
+            ) from None
+    problems = verify(runs)
+    for problem in problems:
+        print(f"dbfleet: {problem}")
+    if problems:
+        return 1
+    tests = len(set().union(*(run.collection for run in runs)))
+    print(f"dbfleet: {len(runs)} shards ran all {tests} collected tests, each exactly once")
     return 0
 
 
@@ -306,7 +363,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print {"shard": ["1/N", ...]} for a GitHub Actions matrix (empty shards left out)',
     )
+    plan.add_argument(
+        "--previous",
+        metavar="PATH",
+        help="the last saved plan: its units keep their shard unless the plan would be more "
+        "than 10%% slower (a missing file is a first plan)",
+    )
+    plan.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="save the plan as JSON, for --dbfleet-shard-plan and the next --previous",
+    )
     plan.set_defaults(func=cmd_plan)
+    verify_shards = commands.add_parser(
+        "verify-shards",
+        help="check that CI shards ran every collected test exactly once",
+        description="Read each shard's run report (pytest --dbfleet-shard K/N --dbfleet-report "
+        "PATH) and check that all N shards ran, collected the same tests, ran their planned "
+        "tests, and together ran each test exactly once. Exit 1 otherwise.",
+    )
+    verify_shards.add_argument("reports", nargs="+", metavar="REPORT", help="run reports (JSON)")
+    verify_shards.set_defaults(func=cmd_verify_shards)
     stores = commands.add_parser("durations", help="work with duration stores")
     actions = stores.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(

@@ -46,7 +46,8 @@ from dbfleet.report.summary import Summary, summarize
 from dbfleet.report.terminal import render_lines, render_markdown
 from dbfleet.scheduling import durations
 from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
-from dbfleet.scheduling.shards import plan_for_tests
+from dbfleet.scheduling.shard_check import ShardRun, notes_of, problems_of
+from dbfleet.scheduling.shards import assignment_from_json, plan_for_tests
 from dbfleet.scheduling.units import Granularity
 from dbfleet.scheduling.xdist import DbfleetScheduling, split_group
 from dbfleet.urls import (
@@ -160,9 +161,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_shard_option,
         help="run shard K of N (1-based), planned from the duration store so shards end together",
     )
+    group.addoption(
+        "--dbfleet-shard-plan",
+        dest="dbfleet_shard_plan",
+        metavar="PATH",
+        help="with --dbfleet-shard: follow this saved plan (dbfleet plan -o PATH); its tests stay "
+        "on their shard and only new tests are placed; ini dbfleet_shard_plan",
+    )
     parser.addini("dbfleet_url", "base database URL, or 'embedded'", default="")
     parser.addini(
         "dbfleet_durations", f"duration store path (default {DEFAULT_DURATIONS})", default=""
+    )
+    parser.addini(
+        "dbfleet_shard_plan", "saved plan --dbfleet-shard follows (dbfleet plan -o)", default=""
     )
     parser.addini(
         "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
@@ -361,7 +372,10 @@ class Recorder:
     """Records every test phase in the controller or serial process; in a controller the
     reports arrive from the workers through xdist, with the worker attached as ``node``."""
 
-    def __init__(self, state: FleetState, path: str | None, html: str | None = None) -> None:
+    def __init__(
+        self, record: RunRecord, state: FleetState | None, path: str | None, html: str | None
+    ) -> None:
+        self.record = record
         self.state = state
         self.path = Path(path) if path else None
         self.html = Path(html) if html else None
@@ -370,7 +384,7 @@ class Recorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         node = getattr(report, "node", None)
         worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
-        self.state.record.add(
+        self.record.add(
             nodeid=report.nodeid,
             worker=worker,
             when=report.when or "call",
@@ -383,15 +397,16 @@ class Recorder:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
         state = self.state
-        template = state.template
-        state.record.provisioning = {
-            "mode": "clone" if template else "migrate",
-            "template": template.name if template else None,
-            "template_reused": template.reused if template else None,
-            "template_seconds": round(template.seconds, 4) if template else None,
-            "database_seconds": [round(x, 4) for x in _database_seconds(state)],
-        }
-        self.data = state.record.to_json(time.time())
+        if state is not None:
+            template = state.template
+            self.record.provisioning = {
+                "mode": "clone" if template else "migrate",
+                "template": template.name if template else None,
+                "template_reused": template.reused if template else None,
+                "template_seconds": round(template.seconds, 4) if template else None,
+                "database_seconds": [round(x, 4) for x in _database_seconds(state)],
+            }
+        self.data = self.record.to_json(time.time())
         if self.path is not None:
             write_json(self.path, self.data)
         if self.html is not None:
@@ -400,7 +415,7 @@ class Recorder:
 
     def summary(self) -> Summary:
         assert self.data is not None
-        workers = len(self.state.worker_seconds) or None
+        workers = (len(self.state.worker_seconds) if self.state else 0) or None
         return summarize(self.data, workers)
 
 
@@ -410,13 +425,16 @@ def _database_seconds(state: FleetState) -> list[float]:
 
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
-    if state is not None and state.role != "worker":
-        config.pluginmanager.register(
-            Recorder(state, config.getoption("dbfleet_report"), config.getoption("dbfleet_html")),
-            RECORDER,
-        )
     if hasattr(config, "workerinput"):
         return
+    report, html = config.getoption("dbfleet_report"), config.getoption("dbfleet_html")
+    if state is not None or report or html:
+        record = state.record if state is not None else RunRecord()
+        config.pluginmanager.register(Recorder(record, state, report, html), RECORDER)
+    shard = config.getoption("dbfleet_shard")
+    if shard:
+        config.pluginmanager.register(ShardCheck(shard), "dbfleet-shard-check")
+        config.stash[SHARD_DIR] = Path(tempfile.mkdtemp(prefix="dbfleet-shard-"))
     if config.getoption("dbfleet_dist"):
         _check_dist(config)
         config.stash[GROUPS_DIR] = Path(tempfile.mkdtemp(prefix="dbfleet-groups-"))
@@ -479,12 +497,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> DbfleetSched
 GROUPS_INPUT = "dbfleet_groups"
 GROUPS_DIR = pytest.StashKey[Path]()
 
+#: Likewise for ``--dbfleet-shard``: where each worker writes its ``ShardRun`` as soon as it has
+#: selected its tests, so the controller knows the plan even when every worker crashes later.
+SHARD_INPUT = "dbfleet_shard_run"
+SHARD_DIR = pytest.StashKey[Path]()
+
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     directory = node.config.stash.get(GROUPS_DIR, None)
     if directory is not None:
         node.workerinput[GROUPS_INPUT] = str(directory / f"{node.gateway.id}.json")
+    shard_directory = node.config.stash.get(SHARD_DIR, None)
+    if shard_directory is not None:
+        node.workerinput[SHARD_INPUT] = str(shard_directory / f"{node.gateway.id}.json")
 
 
 @pytest.hookimpl(trylast=True)
@@ -495,6 +521,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     shard = config.getoption("dbfleet_shard")
     if shard:
         _select_shard(config, items, shard)
+        shard_target = getattr(config, "workerinput", {}).get(SHARD_INPUT)
+        if shard_target:
+            write_json(Path(shard_target), config.stash[SHARD_RUN].to_json())
     target = getattr(config, "workerinput", {}).get(GROUPS_INPUT)
     if target:
         write_json(Path(target), xdist_groups(items))
@@ -516,12 +545,16 @@ def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
 
 def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[int, int]) -> None:
     """--dbfleet-shard K/N keeps shard K's tests; runs in serial processes and xdist workers
-    (the controller collects nothing), each computing the same plan from the same store."""
-    if not items:
-        return
+    (the controller collects nothing), each computing the same plan from the same store and
+    the same saved plan. What was collected and planned goes on the stash for the shard check."""
     number, total = shard
+    collection = tuple(item.nodeid for item in items)
+    if not items:
+        config.stash[SHARD_RUN] = ShardRun(number, total, collection, ())
+        return
     try:
         store = durations.load(_durations_path(config))
+        previous = _saved_plan(config, total)
     except DbfleetError as error:
         raise pytest.UsageError(str(error)) from None
     workers = (
@@ -530,13 +563,121 @@ def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[
         else distributes(vars(config.option), os.environ)
     )
     plan = plan_for_tests(
-        [item.nodeid for item in items], xdist_groups(items), store, total, max(workers, 1)
+        list(collection), xdist_groups(items), store, total, max(workers, 1), previous=previous
     )
     keep = set(plan.shard(number).tests)
+    given = {test for test, k in (previous or {}).items() if k == number}
+    filtered = config.stash.get(DESELECTED, set())
+    config.stash[SHARD_RUN] = ShardRun(
+        number,
+        total,
+        collection,
+        tuple(sorted(keep)),
+        unplanned_missing=tuple(sorted(given - set(collection) - filtered)),
+    )
     deselected = [item for item in items if item.nodeid not in keep]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item.nodeid in keep]
+
+
+#: Tests other plugins deselected (``-k``, ``-m``, ``--deselect``, ``--lf``) before the shard
+#: selection: absent from the collection on purpose, not lost.
+DESELECTED = pytest.StashKey[set[str]]()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        config = items[0].config
+        config.stash.setdefault(DESELECTED, set()).update(item.nodeid for item in items)
+
+
+def _saved_plan(config: pytest.Config, total: int) -> dict[str, int] | None:
+    """The assignment of ``--dbfleet-shard-plan``'s file, which every shard job reads alike."""
+    given = config.getoption("dbfleet_shard_plan") or config.getini("dbfleet_shard_plan")
+    if not given:
+        return None
+    rootdir = config.inipath.parent if config.inipath else config.rootpath
+    path = rootdir / given
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise DbfleetError(
+            f"dbfleet: shard plan {path} cannot be read; write it with "
+            "`dbfleet plan --shards N -o PATH` or drop --dbfleet-shard-plan"
+        ) from None
+    except ValueError:
+        raise DbfleetError(f"dbfleet: shard plan {path} is not JSON; write it anew") from None
+    assignment = assignment_from_json(data) if isinstance(data, dict) else {}
+    if not assignment:
+        raise DbfleetError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; write it anew")
+    if data.get("n_shards") != total:
+        raise DbfleetError(
+            f"dbfleet: shard plan {path} has {data.get('n_shards')} shards but --dbfleet-shard "
+            f"asks for one of {total}; plan again with --shards {total}"
+        )
+    return assignment
+
+
+#: What this process's shard collected and was planned to run (``_select_shard``); in an xdist
+#: controller, the first worker's copy (every worker plans alike).
+SHARD_RUN = pytest.StashKey[ShardRun]()
+
+
+class ShardCheck:
+    """Checks at the end of a ``--dbfleet-shard`` run, in the controller or serial process,
+    that exactly the planned tests reported an outcome; a test lost on the way fails the run
+    (exit 1) instead of leaving CI green."""
+
+    def __init__(self, shard: tuple[int, int]) -> None:
+        self.shard = shard
+        self.ran: set[str] = set()
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.ran.add(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = session.config
+        if config.option.collectonly:
+            return
+        planned = config.stash.get(SHARD_RUN, None) or _worker_shard_run(config)
+        number, total = self.shard
+        if planned is None:
+            lines = [f"shard {number}/{total}: no process reported its plan; the run is unchecked"]
+            failed = bool(self.ran)
+        else:
+            run = planned.with_ran(self.ran)
+            state = config.stash.get(STATE, None)
+            recorder = config.pluginmanager.get_plugin(RECORDER)
+            if isinstance(recorder, Recorder):
+                recorder.record.shard = run.to_json()
+            elif state is not None:
+                state.record.shard = run.to_json()
+            lines = problems_of(run)
+            failed = bool(lines)
+            if not lines and run.planned:
+                lines = [f"{run.label} ran exactly its {len(run.planned)} planned tests"]
+            lines += notes_of(run)
+        passing = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+        if failed and session.exitstatus in passing:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.lines = lines
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for line in self.lines:
+            terminalreporter.write_line(f"dbfleet: {line}")
+
+
+def _worker_shard_run(config: pytest.Config) -> ShardRun | None:
+    """In an xdist controller: the first worker's ``ShardRun`` (every worker plans alike)."""
+    directory = config.stash.get(SHARD_DIR, None)
+    for path in sorted(directory.glob("*.json")) if directory is not None else ():
+        try:
+            return ShardRun.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def _read_groups(directory: Path) -> dict[str, str]:
@@ -649,9 +790,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    groups = config.stash.get(GROUPS_DIR, None)
-    if groups is not None:
-        shutil.rmtree(groups, ignore_errors=True)
+    for key in (GROUPS_DIR, SHARD_DIR):
+        directory = config.stash.get(key, None)
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
     state = config.stash.get(STATE, None)
     if state is None:
         return

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from inner_projects import leftovers, run_inner
+from inner_projects import leftovers, make_project, run_inner
 
 from backends.servers import Server
 from dbfleet.backends import open_backend
@@ -223,3 +223,35 @@ def test_a_pool_that_cannot_clone_says_why_to_the_waiting_test(tmp_path: Path) -
     with pytest.raises(DbfleetError, match="disappeared before app_test_gw0_f1 was copied"):
         pool.acquire()
     pool.close()
+
+
+def test_a_fresh_database_url_connects_with_asyncpg(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, pg: Server, base: str
+) -> None:
+    """The pool's own connections carry a server-side option asyncpg refuses; the URL a test
+    gets (and DATABASE_URL) must not."""
+    make_project(pytester, monkeypatch, pg, base, driver="postgresql+asyncpg")
+    pytester.makepyfile(
+        test_async="""
+import os
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+pytestmark = pytest.mark.dbfleet(isolation="fresh")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("n", range(3))
+async def test_fresh_async(n, dbfleet_async_connection, dbfleet_test_database):
+    current = (await dbfleet_async_connection.execute(text("SELECT current_database()"))).scalar()
+    assert current == dbfleet_test_database.name
+    assert "options" not in os.environ["DATABASE_URL"]
+    raw = await asyncpg.connect(os.environ["DATABASE_URL"].replace("+asyncpg", ""))
+    assert await raw.fetchval("SELECT count(*) FROM item") == 2
+    await raw.close()
+"""
+    )
+    result = run_inner(pytester, "-n", "2")
+    result.assert_outcomes(passed=3)
+    assert leftovers(pg, base) == set()

@@ -25,6 +25,17 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def prepare_engine(engine: AsyncEngine) -> AsyncEngine:
+    """Apply the app's connect-time setup to an engine (SQLite enforces foreign keys only
+    when asked, per connection). Tests call it on engines the app did not build."""
+    target = engine.sync_engine
+    if target.dialect.name == "sqlite" and not event.contains(
+        target, "connect", _enable_sqlite_foreign_keys
+    ):
+        event.listen(target, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
 def get_engine() -> AsyncEngine:
     """Return the process-wide engine, creating it on first use."""
     global _engine
@@ -32,9 +43,7 @@ def get_engine() -> AsyncEngine:
         kwargs: dict[str, Any] = {"echo": settings.echo_sql, "pool_pre_ping": True}
         if settings.backend != "sqlite":
             kwargs["pool_size"] = settings.pool_size
-        _engine = create_async_engine(settings.database_url, **kwargs)
-        if settings.backend == "sqlite":
-            event.listen(_engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        _engine = prepare_engine(create_async_engine(settings.database_url, **kwargs))
     return _engine
 
 

@@ -12,11 +12,16 @@ and run ``DATABASE_URL=... pytest -p no:dbfleet``.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+)
 
 from ledger import db
 from ledger.main import app
@@ -57,6 +62,38 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return db.get_sessionmaker()
+
+
+@pytest.fixture
+def dbfleet_async_engine(dbfleet_async_engine: AsyncEngine) -> AsyncEngine:
+    """dbfleet's engine for the test's connection, with the app's connect-time setup, so code
+    under test behaves as on the app's own engine (on SQLite: foreign keys enforced)."""
+    return db.prepare_engine(dbfleet_async_engine)
+
+
+@pytest.fixture(autouse=True)
+def _app_sessions_on_test_connection(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every session the app opens during a test runs on the test's dbfleet connection.
+
+    Under the suite's isolation ``rollback`` (pyproject.toml) that connection sits inside a
+    transaction dbfleet rolls back after the test; ``join_transaction_mode="create_savepoint"``
+    turns the app's own ``commit()`` and ``rollback()`` into SAVEPOINT operations, so the code
+    under test runs unchanged and the next test starts from the template's rows. Under ``none``,
+    ``reset`` or ``fresh`` the same binding makes the app commit for real, on the test's
+    database (under ``fresh``, the test's own clone).
+
+    Module-scoped fixtures are set up before this one, so the rows they build are committed
+    through the app's own engine and shared by the module's tests (see tests/reports).
+    Without the plugin (``-p no:dbfleet``) the app keeps its own engine.
+    """
+    if not request.config.pluginmanager.has_plugin("dbfleet"):
+        yield
+        return
+    connection: AsyncConnection = request.getfixturevalue("dbfleet_async_connection")
+    maker = db.get_sessionmaker()
+    maker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield
+    maker.configure(bind=db.get_engine(), join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from dbfleet.backends import open_backend
 from dbfleet.errors import DbfleetError
@@ -44,6 +45,7 @@ from dbfleet.isolation.levels import (
 from dbfleet.isolation.pool import FreshPool
 from dbfleet.isolation.restore import Restorer, open_restorer, pool_backend_url
 from dbfleet.plugin import STATE, FleetState
+from dbfleet.urls import connectable, with_database
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -221,6 +223,7 @@ def _start_pool(fleet: FleetState, settings: IsolationSettings, wanted: int) -> 
     finally:
         probe.close()
     base_url = pool_backend_url(fleet.base_url, version)
+    worker_url = make_url(_database(fleet).url)
     pool = FreshPool(
         lambda: open_backend(base_url),
         template=fleet.template,
@@ -228,6 +231,13 @@ def _start_pool(fleet: FleetState, settings: IsolationSettings, wanted: int) -> 
         worker_id=_database(fleet).worker_id,
         size=settings.pool_size,
         wanted=wanted,
+        # The pool's crash-safe connection option is for its own connections (asyncpg refuses
+        # it): tests get the worker database's URL with the fresh database's name.
+        url_for=(
+            None
+            if base_url == fleet.base_url
+            else lambda name: connectable(with_database(worker_url, name))
+        ),
     )
     pool.start()
     return pool

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dbfleet.backends.base import Backend
 from dbfleet.errors import DbfleetError
@@ -46,7 +46,8 @@ class FreshPool:
     """Keeps up to ``size`` cloned databases ready for a worker's ``fresh`` tests.
 
     ``wanted`` bounds how many are ever cloned: the number of fresh tests collected, so a short
-    session does not clone databases nobody will use.
+    session does not clone databases nobody will use. ``url_for`` gives the URL tests get for a
+    database name, when the pool provisions through a URL tests must not see.
     """
 
     def __init__(
@@ -58,8 +59,10 @@ class FreshPool:
         worker_id: str,
         size: int,
         wanted: int,
+        url_for: Callable[[str], str] | None = None,
     ) -> None:
         self._open_backend = open_backend
+        self._url_for = url_for
         self._template = template
         self._run = run
         self._worker_id = worker_id
@@ -173,6 +176,8 @@ class FreshPool:
                 database = provision(
                     backend, worker_id=worker_id, template=self._template, run=self._run
                 )
+                if self._url_for is not None:
+                    database = replace(database, url=self._url_for(database.name))
                 with self._cond:
                     self._ready.append(database)
                     self._cloning = False

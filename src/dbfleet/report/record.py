@@ -40,6 +40,8 @@ class RunRecord:
     tests: dict[str, TestRecord] = field(default_factory=dict)
     provisioning: dict[str, Any] = field(default_factory=dict)
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Under ``--dbfleet-shard``: the shard's collection, plan and what ran (``ShardRun``).
+    shard: dict[str, Any] | None = None
 
     def add(
         self,
@@ -61,7 +63,7 @@ class RunRecord:
 
     def to_json(self, finished: float) -> dict[str, Any]:
         outcomes = {nodeid: test.outcome for nodeid, test in self.tests.items()}
-        return {
+        data: dict[str, Any] = {
             "schema": SCHEMA,
             "started": self.started,
             "wall_seconds": round(finished - self.started, 4),
@@ -80,6 +82,9 @@ class RunRecord:
                 for test in sorted(self.tests.values(), key=lambda t: t.start)
             ],
         }
+        if self.shard is not None:
+            data["shard"] = self.shard
+        return data
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ plan (no ``previous``) is as balanced as the greedy gets, but may move any unit.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -257,7 +258,8 @@ def plan_shards(
                 models[shard - 1].add(unit)
         _place(new, models, assignment)
         fresh_worst = _worst(_models(fresh, ordered, n_shards, workers_per_shard, capacity))
-        moved = _rebalance(ordered, assignment, fresh_worst * (1 + tolerance), models)
+        target = math.inf if math.isinf(tolerance) else fresh_worst * (1 + tolerance)
+        moved = _rebalance(ordered, assignment, target, models)
 
     shards = []
     for number in range(1, n_shards + 1):
@@ -294,9 +296,23 @@ def plan_for_tests(
     estimates: DurationStore,
     n_shards: int,
     workers_per_shard: int,
+    *,
+    previous: Mapping[str, int] | None = None,
+    tolerance: float = float("inf"),
 ) -> ShardPlan:
     """The plan ``--dbfleet-shard`` and ``dbfleet plan`` both use: file units, ``xdist_group``
     groups kept whole, estimates and worker cost from the duration store. Same inputs, same
-    plan, on every machine."""
+    plan, on every machine.
+
+    With a saved plan as ``previous``, its units stay where they are and only new ones are
+    placed; the default ``tolerance`` (none) means a shard job never moves a unit on its own,
+    since moves belong to the one place that writes the plan (``dbfleet plan --previous``)."""
     units = group_units(nodeids, estimates, Granularity.FILE, groups=groups)
-    return plan_shards(units, n_shards, workers_per_shard, worker_seconds=estimates.worker_seconds)
+    return plan_shards(
+        units,
+        n_shards,
+        workers_per_shard,
+        previous=previous,
+        worker_seconds=estimates.worker_seconds,
+        tolerance=tolerance,
+    )

@@ -15,7 +15,9 @@ from ledger.models import FxRate
 from tests.bulk import Entry, bulk_post, money, month_end
 from tests.helpers import Json, LedgerApi
 
-pytestmark = pytest.mark.slow
+# The module-scoped data set is committed once and shared; each test's own writes roll back.
+# Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
+pytestmark = [pytest.mark.slow, pytest.mark.dbfleet(isolation="rollback")]
 
 START = dt.date(2024, 1, 1)
 DAYS = 366

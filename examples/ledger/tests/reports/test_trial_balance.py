@@ -8,6 +8,10 @@ import pytest
 
 from tests.helpers import Chart, Json, LedgerApi, build_chart, cr, dr, expect
 
+# The module-scoped data set is committed once and shared; each test's own writes roll back.
+# Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
+pytestmark = pytest.mark.dbfleet(isolation="rollback")
+
 # (day of 2024, debit account, credit account, amount)
 ACTIVITY = [
     (dt.date(2024, 1, 2), "cash", "capital", "10000.00"),

@@ -14,7 +14,9 @@ import pytest
 from tests.bulk import Entry, Line, money, month_end, net_debits
 from tests.helpers import Json, LedgerApi, expect
 
-pytestmark = pytest.mark.slow
+# The module-scoped data set is committed once and shared; each test's own writes roll back.
+# Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
+pytestmark = [pytest.mark.slow, pytest.mark.dbfleet(isolation="rollback")]
 
 YEAR = 2024
 
