@@ -1,6 +1,8 @@
 """Measure what each isolation level adds to a test, and the usual alternatives.
 
     .venv/bin/python bench/isolation.py [--url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/isolation.py --url mysql+pymysql://root@127.0.0.1:3306/mysql
+    .venv/bin/python bench/isolation.py --url sqlite://
 
 A realistic schema (20 tables: 6 reference tables of 30 seed rows, 14 business tables in shallow
 foreign-key trees with 3 seed rows each) is built as the template of real inner pytest sessions,
@@ -16,8 +18,10 @@ test without a pool, and TRUNCATE of all tables per test (with and without re-in
 rows). Async engines: a NullPool engine against ``LoopEngines``, with a new loop per test and
 with one loop for the module, each test making three checkouts.
 
-Writes bench/results/isolation.json. The server is shared with whatever else runs on the
-machine; the load average at the start is recorded with the numbers.
+Writes bench/results/isolation.json (PostgreSQL), isolation_mysql.json or isolation_sqlite.json.
+On MySQL/MariaDB and SQLite the same schema is written in their dialect and only the levels are
+measured; the alternatives and the async engines are PostgreSQL's. The server is shared with
+whatever else runs on the machine; the load average at the start is recorded with the numbers.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from dbfleet.backends import open_backend
 from dbfleet.backends.postgres import _connect_kwargs
 from dbfleet.isolation.engines import LoopEngines, async_engine
 from dbfleet.urls import connectable
@@ -71,6 +76,41 @@ def schema_sql() -> str:
             f"CREATE INDEX b{i}_created ON b{i} (created);"
             f"INSERT INTO b{i} (ref_id{', parent_id' if i >= 2 else ''}, label) "
             f"SELECT 1{', 1' if i >= 2 else ''}, 'seed ' || g FROM generate_series(1, 3) g;"
+        )
+    return "\n".join(parts)
+
+
+def portable_schema_sql(kind: str) -> str:
+    """The same tables, keys and seed rows for MySQL/MariaDB or SQLite (no ``serial``, no
+    ``generate_series``; foreign keys as table constraints, which both honour)."""
+    mysql = kind == "mysql"
+    key = "INT AUTO_INCREMENT PRIMARY KEY" if mysql else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    word = "VARCHAR(100)" if mysql else "TEXT"
+    engine = " ENGINE=InnoDB" if mysql else ""
+    parts = []
+    for i in range(REFERENCE_TABLES):
+        rows = ", ".join(f"('c{g}', 'reference {g}')" for g in range(1, 31))
+        parts.append(
+            f"CREATE TABLE r{i} (id {key}, code {word} NOT NULL UNIQUE, name {word} NOT NULL, "
+            f"active BOOLEAN NOT NULL DEFAULT TRUE){engine};"
+            f"INSERT INTO r{i} (code, name) VALUES {rows};"
+        )
+    for i in range(BUSINESS_TABLES):
+        parent = f"b{(i - 2) // 2}"
+        columns = "ref_id, parent_id, label" if i >= 2 else "ref_id, label"
+        rows = ", ".join(
+            f"(1, 1, 'seed {g}')" if i >= 2 else f"(1, 'seed {g}')" for g in range(1, 4)
+        )
+        parts.append(
+            f"CREATE TABLE b{i} (id {key}, ref_id INT NOT NULL, "
+            + ("parent_id INT NOT NULL, " if i >= 2 else "")
+            + f"label {word} NOT NULL, amount NUMERIC(14, 2) NOT NULL DEFAULT 0 "
+            "CHECK (amount >= 0), created TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, "
+            f"FOREIGN KEY (ref_id) REFERENCES r{i % REFERENCE_TABLES} (id)"
+            + (f", FOREIGN KEY (parent_id) REFERENCES {parent} (id)" if i >= 2 else "")
+            + f"){engine};"
+            f"CREATE INDEX b{i}_created ON b{i} (created);"
+            f"INSERT INTO b{i} ({columns}) VALUES {rows};"
         )
     return "\n".join(parts)
 
@@ -138,8 +178,6 @@ def run_level(
         "-q",
         "-p",
         "no:cacheprovider",
-        "-p",
-        "dbfleet.isolation.plugin",
         f"--dbfleet-isolation={level}",
         *options,
         str(root / "test_bench.py"),
@@ -259,9 +297,13 @@ def async_engines(url: str, repeat: int) -> dict[str, Any]:
 
 
 def measure(results: dict[str, Any], server: Any, base: str, url: str, args: Any) -> None:
+    kind = server.get_backend_name()
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        (root / "schema.sql").write_text(schema_sql())
+        if kind == "sqlite":
+            url = f"sqlite:///{root / base}.db"
+        schema = schema_sql() if kind == "postgresql" else portable_schema_sql(kind)
+        (root / "schema.sql").write_text(schema)
         (root / "pytest.ini").write_text("[pytest]\ndbfleet_migrate = sql:schema.sql\n")
         (root / "conftest.py").write_text(RECORDING_CONFTEST)
         (root / "test_bench.py").write_text(TEST_MODULE)
@@ -278,6 +320,8 @@ def measure(results: dict[str, Any], server: Any, base: str, url: str, args: Any
         levels["fresh_drained"] = run_level(root, url, "fresh", args.fresh_tests)
         print("fresh_drained", levels["fresh_drained"], flush=True)
         results["setup_plus_teardown_per_test"] = levels
+    if kind != "postgresql":
+        return
 
     with psycopg.connect(**_connect_kwargs(server, "postgres"), autocommit=True) as admin:
         results["server_version"] = admin.info.server_version
@@ -295,6 +339,17 @@ def measure(results: dict[str, Any], server: Any, base: str, url: str, args: Any
 
 def drop_all(server: Any, base: str) -> None:
     """Everything the run made under its base name: the template and any clone left."""
+    if server.get_backend_name() == "sqlite":
+        return  # the files lived in measure()'s temporary directory
+    if server.get_backend_name() != "postgresql":
+        backend = open_backend(server)
+        try:
+            for managed in backend.list_managed():
+                if managed.name.startswith(base):
+                    backend.drop(managed.name)
+        finally:
+            backend.close()
+        return
     with psycopg.connect(**_connect_kwargs(server, "postgres"), autocommit=True) as admin:
         rows = admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (base + "%",)
@@ -323,12 +378,15 @@ def main() -> None:
         "schema": f"{REFERENCE_TABLES + BUSINESS_TABLES} tables, "
         f"{REFERENCE_TABLES * 30 + BUSINESS_TABLES * 3} seed rows",
     }
+    kind = server.get_backend_name()
+    results["backend"] = kind
     try:
         measure(results, server, base, url, args)
     finally:
         drop_all(server, base)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    out = RESULTS if kind == "postgresql" else RESULTS.with_name(f"isolation_{kind}.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

@@ -223,3 +223,24 @@ def test_a_saved_plan_for_another_shard_count_is_a_usage_error(
             "*plan.json has 2 shards but --dbfleet-shard asks for one of 3; plan again with --shards 3"
         ]
     )
+
+
+def test_plan_with_previous_moves_only_the_units_it_names(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sizes = dict(zip("abcdefg", (6, 5, 4, 3, 3, 2, 1), strict=True))
+    suite.makepyfile(**{f"test_{name}": _tests(n) for name, n in sizes.items()})
+    suite.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    args = ["plan", "--shards", "3", "--json"]
+    assert main([*args, "-o", "first.json", "--", "-p", "no:cacheprovider"]) == 0
+    capsys.readouterr()
+    suite.makepyfile(test_new=_tests(9))
+    assert main([*args, "--previous", "first.json", "--", "-p", "no:cacheprovider"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    first = json.loads((suite.path / "first.json").read_text())
+    where = {t: s["number"] for s in first["shards"] for t in s["tests"]}
+    now = {t: s["number"] for s in second["shards"] for t in s["tests"]}
+    changed = {t.split("::")[0] for t in where if now[t] != where[t]}
+    assert changed == set(second["moved"])
+    assert len(second["moved"]) <= 3
+    assert sorted(now) == sorted([*where, *(f"test_new.py::test_{n}" for n in range(9))])

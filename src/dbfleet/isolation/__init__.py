@@ -50,6 +50,11 @@ join mode, for the test's duration::
 (async: ``async_sessionmaker.configure(bind=dbfleet_async_connection, join_transaction_mode=
 "create_savepoint")``). Every session the application opens then works inside the test's
 transaction; its ``commit()`` releases a savepoint and the test still sees the rows.
+
+dbfleet's engines do not run the application engine's ``connect`` events (SQLite's
+``PRAGMA foreign_keys=ON``, a MySQL ``sql_mode``): override the engine fixture to add them, e.g.
+``def dbfleet_async_engine(dbfleet_async_engine): return app_db.prepare(dbfleet_async_engine)``.
+examples/ledger does both.
 """
 
 from __future__ import annotations
