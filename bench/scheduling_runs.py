@@ -14,19 +14,17 @@ writes bench/results/scheduling_runs.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dbfleet.bench.runner import run_pytest
 from dbfleet.report.record import write_json
 from dbfleet.report.summary import summarize
 
@@ -51,26 +49,12 @@ def _default_url() -> str | None:
     return None
 
 
-def _run(args: Sequence[str], env: dict[str, str], report: Path) -> tuple[float, dict[str, Any]]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        # "--opt=PATH", not "--opt PATH": pytest picks its rootdir before loading plugins, so an
-        # existing file given as a separate word would be taken for a test path.
-        f"--dbfleet-report={report}",
-        *args,
-    ]
-    started = time.perf_counter()
-    completed = subprocess.run(command, cwd=SUITE, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        sys.stderr.write(completed.stdout[-3000:] + completed.stderr[-2000:])
-        raise SystemExit(f"pytest {' '.join(args)} exited {completed.returncode}")
-    return wall, json.loads(report.read_text())
+def _run(args: Sequence[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    run = run_pytest(SUITE, list(args), env)
+    if run.exit_code != 0:
+        sys.stderr.write("\n".join(run.tail) + "\n")
+        raise SystemExit(f"pytest {' '.join(args)} exited {run.exit_code}")
+    return run.wall_seconds, run.report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,13 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         env["DBFLEET_URL"] = args.url
     common = ("-n", str(args.workers), f"--dbfleet-durations={store}")
     print(f"warm-up: template and duration store ({store})", flush=True)
-    _run((*common, "--dist", "loadfile"), env, scratch / "warmup.json")
+    _run((*common, "--dist", "loadfile"), env)
 
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in POLICIES}
     for repeat in range(args.repeat):
         order = list(POLICIES) if repeat % 2 == 0 else list(reversed(POLICIES))
         for name in order:
-            wall, report = _run((*common, *POLICIES[name]), env, scratch / f"{name}.json")
+            wall, report = _run((*common, *POLICIES[name]), env)
             summary = summarize(report, args.workers)
             runs[name].append(
                 {

@@ -239,15 +239,15 @@ def _previous_plan(path: Path) -> dict[str, int] | None:
     """The last plan's assignment, so units stay on their shard; none yet is a first plan."""
     import json
 
-    from dbfleet.scheduling.shards import assignment_from_json
+    from dbfleet.scheduling.shards import read_assignment
 
     if not path.is_file():
         return None
     try:
-        assignment = assignment_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, AttributeError, KeyError, TypeError):
-        assignment = {}
-    if not assignment:
+        assignment = read_assignment(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError:
+        assignment = None
+    if assignment is None:
         raise ConfigError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; delete it")
     return assignment
 

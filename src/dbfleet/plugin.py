@@ -16,7 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,7 +47,7 @@ from dbfleet.report.terminal import render_lines, render_markdown
 from dbfleet.scheduling import durations
 from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.scheduling.shard_check import ShardRun, notes_of, problems_of
-from dbfleet.scheduling.shards import assignment_from_json, plan_for_tests
+from dbfleet.scheduling.shards import plan_for_tests, read_assignment
 from dbfleet.scheduling.units import Granularity
 from dbfleet.scheduling.xdist import DbfleetScheduling, split_group
 from dbfleet.urls import (
@@ -521,9 +521,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     shard = config.getoption("dbfleet_shard")
     if shard:
         _select_shard(config, items, shard)
-        shard_target = getattr(config, "workerinput", {}).get(SHARD_INPUT)
-        if shard_target:
-            write_json(Path(shard_target), config.stash[SHARD_RUN].to_json())
     target = getattr(config, "workerinput", {}).get(GROUPS_INPUT)
     if target:
         write_json(Path(target), xdist_groups(items))
@@ -550,7 +547,7 @@ def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[
     number, total = shard
     collection = tuple(item.nodeid for item in items)
     if not items:
-        config.stash[SHARD_RUN] = ShardRun(number, total, collection, ())
+        config.stash[SHARD_RUN] = ShardRun(number, total, collection, (), plan_sizes=(0,) * total)
         return
     try:
         store = durations.load(_durations_path(config))
@@ -574,6 +571,7 @@ def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[
         collection,
         tuple(sorted(keep)),
         unplanned_missing=tuple(sorted(given - set(collection) - filtered)),
+        plan_sizes=tuple(len(planned.tests) for planned in plan.shards),
     )
     deselected = [item for item in items if item.nodeid not in keep]
     if deselected:
@@ -592,6 +590,23 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         config.stash.setdefault(DESELECTED, set()).update(item.nodeid for item in items)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The shard's plan is what is left to run once every plugin has selected (``--lf`` and
+    other wrappers deselect after ``_select_shard``); an xdist worker writes it out now, so the
+    controller has it even if the worker dies later."""
+    config = session.config
+    run = config.stash.get(SHARD_RUN, None)
+    if run is None:
+        return
+    final = {item.nodeid for item in session.items}
+    run = replace(run, planned=tuple(test for test in run.planned if test in final))
+    config.stash[SHARD_RUN] = run
+    target = getattr(config, "workerinput", {}).get(SHARD_INPUT)
+    if target:
+        write_json(Path(target), run.to_json())
+
+
 def _saved_plan(config: pytest.Config, total: int) -> dict[str, int] | None:
     """The assignment of ``--dbfleet-shard-plan``'s file, which every shard job reads alike."""
     given = config.getoption("dbfleet_shard_plan") or config.getini("dbfleet_shard_plan")
@@ -608,8 +623,8 @@ def _saved_plan(config: pytest.Config, total: int) -> dict[str, int] | None:
         ) from None
     except ValueError:
         raise DbfleetError(f"dbfleet: shard plan {path} is not JSON; write it anew") from None
-    assignment = assignment_from_json(data) if isinstance(data, dict) else {}
-    if not assignment:
+    assignment = read_assignment(data)
+    if assignment is None:
         raise DbfleetError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; write it anew")
     if data.get("n_shards") != total:
         raise DbfleetError(

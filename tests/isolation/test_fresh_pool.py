@@ -237,6 +237,7 @@ import os
 import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 pytestmark = pytest.mark.dbfleet(isolation="fresh")
 
@@ -247,6 +248,11 @@ async def test_fresh_async(n, dbfleet_async_connection, dbfleet_test_database):
     current = (await dbfleet_async_connection.execute(text("SELECT current_database()"))).scalar()
     assert current == dbfleet_test_database.name
     assert "options" not in os.environ["DATABASE_URL"]
+    password = make_url(os.environ["DATABASE_URL"]).password
+    assert password
+    assert password not in repr(dbfleet_test_database.url)
+    assert password not in dbfleet_test_database.redacted_url
+    assert "options" not in dbfleet_test_database.redacted_url
     raw = await asyncpg.connect(os.environ["DATABASE_URL"].replace("+asyncpg", ""))
     assert await raw.fetchval("SELECT count(*) FROM item") == 2
     await raw.close()

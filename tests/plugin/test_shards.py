@@ -244,3 +244,39 @@ def test_plan_with_previous_moves_only_the_units_it_names(
     assert changed == set(second["moved"])
     assert len(second["moved"]) <= 3
     assert sorted(now) == sorted([*where, *(f"test_new.py::test_{n}" for n in range(9))])
+
+
+def test_a_last_failed_rerun_of_a_shard_is_not_taken_for_lost_tests(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_a="import os\n\ndef test_ok():\n    pass\n\ndef test_flaky():\n    assert os.path.exists('fixed')\n"
+    )
+    run(suite, "-p", "cacheprovider", "--dbfleet-shard", "1/1")
+    (suite.path / "fixed").touch()
+    result = run(suite, "-p", "cacheprovider", "--lf", "--dbfleet-shard", "1/1")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["dbfleet: shard 1/1 ran exactly its 1 planned tests"])
+
+
+def test_verify_shards_does_not_miss_shards_the_plan_left_empty(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.makepyfile(test_a=_tests(2), test_b=_tests(2))
+    reports = []
+    for number in (1, 2, 3, 4):
+        path = suite.path / f"shard{number}.json"
+        run(suite, "--dbfleet-shard", f"{number}/4", "--dbfleet-report", str(path))
+        data = json.loads(path.read_text())
+        if data["shard"]["planned"]:
+            reports.append(str(path))
+    assert len(reports) == 2
+    capsys.readouterr()
+    assert main(["verify-shards", *reports]) == 0, capsys.readouterr().out
+
+
+def test_a_broken_saved_plan_is_a_usage_error(suite: pytest.Pytester) -> None:
+    suite.makepyfile(test_a=_tests(2))
+    plan = {"schema": "dbfleet-shard-plan/1", "n_shards": 1, "shards": [{"number": "x"}]}
+    (suite.path / "plan.json").write_text(json.dumps(plan))
+    result = run(suite, "--dbfleet-shard", "1/1", "--dbfleet-shard-plan", "plan.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*plan.json is not a plan dbfleet plan -o wrote; write it anew"])

@@ -86,3 +86,16 @@ def test_the_digest_ignores_order_and_repeats() -> None:
 def test_a_shard_run_survives_json() -> None:
     run = ShardRun(1, 2, ("a", "b"), ("a",), ("a",), ("x",))
     assert ShardRun.from_json(run.to_json()) == run
+
+
+def test_an_empty_shard_without_a_run_is_not_missing() -> None:
+    runs = [ShardRun(1, 3, ("a",), ("a",), ("a",), plan_sizes=(1, 0, 0))]
+    assert verify(runs) == []
+    runs = [ShardRun(1, 3, ("a", "b"), ("a",), ("a",), plan_sizes=(1, 1, 0))]
+    assert "no run of shard(s) 2 of 3" in verify(runs)
+
+
+def test_shards_that_collected_nothing_do_not_verify() -> None:
+    assert verify([ShardRun(1, 1, (), (), ())]) == [
+        "the shards collected no tests at all: check the working directory"
+    ]

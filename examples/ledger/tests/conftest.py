@@ -16,12 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledger import db
 from ledger.main import app
@@ -72,28 +67,37 @@ def dbfleet_async_engine(dbfleet_async_engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest.fixture(autouse=True)
-def _app_sessions_on_test_connection(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every session the app opens during a test runs on the test's dbfleet connection.
+def _app_sessions_on_test_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every session the app opens during a test works on the test's database, as dbfleet's
+    isolation level for the test wants it.
 
-    Under the suite's isolation ``rollback`` (pyproject.toml) that connection sits inside a
-    transaction dbfleet rolls back after the test; ``join_transaction_mode="create_savepoint"``
-    turns the app's own ``commit()`` and ``rollback()`` into SAVEPOINT operations, so the code
-    under test runs unchanged and the next test starts from the template's rows. Under ``none``,
-    ``reset`` or ``fresh`` the same binding makes the app commit for real, on the test's
-    database (under ``fresh``, the test's own clone).
+    Under ``rollback`` (the suite's level, pyproject.toml) the app's sessions share the test's
+    connection, which sits inside a transaction dbfleet rolls back after the test;
+    ``join_transaction_mode="create_savepoint"`` turns the app's own ``commit()`` and
+    ``rollback()`` into SAVEPOINT operations, so the code under test runs unchanged and the next
+    test starts from the template's rows. Under ``none``, ``reset`` and ``fresh`` they get their
+    own connections from dbfleet's engine and commit for real (under ``fresh``, into the test's
+    own clone, which the app's engine, built at import time, does not know).
 
     Module-scoped fixtures are set up before this one, so the rows they build are committed
     through the app's own engine and shared by the module's tests (see tests/reports).
-    Without the plugin (``-p no:dbfleet``) the app keeps its own engine.
+    Without dbfleet (``-p no:dbfleet``) the app keeps its own engine.
     """
-    if not request.config.pluginmanager.has_plugin("dbfleet"):
+    plugins = request.config.pluginmanager
+    if not (plugins.has_plugin("dbfleet") and plugins.has_plugin("dbfleet_isolation")):
         yield
         return
-    connection: AsyncConnection = request.getfixturevalue("dbfleet_async_connection")
+    if request.getfixturevalue("dbfleet_isolation_level") == "rollback":
+        bind = request.getfixturevalue("dbfleet_async_connection")
+        mode = "create_savepoint"
+    else:
+        bind = request.getfixturevalue("dbfleet_async_engine")
+        mode = "conditional_savepoint"
     maker = db.get_sessionmaker()
-    maker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    saved = {key: maker.kw[key] for key in ("bind", "join_transaction_mode") if key in maker.kw}
+    maker.configure(bind=bind, join_transaction_mode=mode)
     yield
-    maker.configure(bind=db.get_engine(), join_transaction_mode="conditional_savepoint")
+    maker.configure(**{"join_transaction_mode": "conditional_savepoint", **saved})
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ class Run:
     provisioning: dict[str, Any]
     coverage: float | None
     tail: list[str] = field(default_factory=list)
+    #: The whole run report, for callers that summarise it (``report.summary.summarize``).
+    report: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
         provisioning=data["provisioning"],
         coverage=float(coverage[-1]) if coverage else None,
         tail=tail,
+        report=data,
     )
 
 

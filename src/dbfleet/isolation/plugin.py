@@ -45,7 +45,7 @@ from dbfleet.isolation.levels import (
 from dbfleet.isolation.pool import FreshPool
 from dbfleet.isolation.restore import Restorer, open_restorer, pool_backend_url
 from dbfleet.plugin import STATE, FleetState
-from dbfleet.urls import connectable, with_database
+from dbfleet.urls import with_database
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -234,9 +234,7 @@ def _start_pool(fleet: FleetState, settings: IsolationSettings, wanted: int) -> 
         # The pool's crash-safe connection option is for its own connections (asyncpg refuses
         # it): tests get the worker database's URL with the fresh database's name.
         url_for=(
-            None
-            if base_url == fleet.base_url
-            else lambda name: connectable(with_database(worker_url, name))
+            None if base_url == fleet.base_url else lambda name: with_database(worker_url, name)
         ),
     )
     pool.start()
@@ -447,6 +445,13 @@ def dbfleet_test_database(_dbfleet_isolation: TestDatabase | None) -> FleetDatab
     Under fresh, the exported variables (``DATABASE_URL``…) name it for the test's duration too.
     """
     return _current(_dbfleet_isolation).database
+
+
+@pytest.fixture
+def dbfleet_isolation_level(_dbfleet_isolation: TestDatabase | None) -> str:
+    """The running test's level (``none``, ``rollback``, ``reset`` or ``fresh``), after marks:
+    what a suite's own fixtures need to decide how to hand the app its database."""
+    return _current(_dbfleet_isolation).level.value
 
 
 @pytest.fixture(scope="session")

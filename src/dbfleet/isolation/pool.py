@@ -19,11 +19,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from dbfleet.backends.base import Backend
 from dbfleet.errors import DbfleetError
 from dbfleet.fleet import FleetDatabase, Template, provision, release
 from dbfleet.marker import Run
+from dbfleet.urls import SecretURL, connectable, redacted
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 #: How often a waiting test checks that the pool's thread is still alive.
 POLL_SECONDS = 0.5
@@ -59,7 +64,7 @@ class FreshPool:
         worker_id: str,
         size: int,
         wanted: int,
-        url_for: Callable[[str], str] | None = None,
+        url_for: Callable[[str], URL] | None = None,
     ) -> None:
         self._open_backend = open_backend
         self._url_for = url_for
@@ -177,7 +182,10 @@ class FreshPool:
                     backend, worker_id=worker_id, template=self._template, run=self._run
                 )
                 if self._url_for is not None:
-                    database = replace(database, url=self._url_for(database.name))
+                    url = self._url_for(database.name)
+                    database = replace(
+                        database, url=SecretURL(connectable(url)), redacted_url=redacted(url)
+                    )
                 with self._cond:
                     self._ready.append(database)
                     self._cloning = False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 #: Names listed in one problem line before the rest are counted; a line is read, not scrolled.
@@ -31,8 +31,9 @@ def collection_digest(nodeids: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class ShardRun:
     """One shard job's record: ``collection`` is every test it collected (after ``-k``/``-m``),
-    ``planned`` the ones its plan gave it, ``ran`` the ones that reported an outcome, and
-    ``unplanned_missing`` tests a plan file gave this shard that were not collected here."""
+    ``planned`` the ones its plan gave it, ``ran`` the ones that reported an outcome,
+    ``unplanned_missing`` tests a plan file gave this shard that were not collected here, and
+    ``plan_sizes`` every shard's planned test count (an empty shard has no job to report)."""
 
     number: int
     total: int
@@ -40,20 +41,14 @@ class ShardRun:
     planned: tuple[str, ...]
     ran: tuple[str, ...] = ()
     unplanned_missing: tuple[str, ...] = ()
+    plan_sizes: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
         return f"shard {self.number}/{self.total}"
 
     def with_ran(self, ran: Iterable[str]) -> ShardRun:
-        return ShardRun(
-            self.number,
-            self.total,
-            self.collection,
-            self.planned,
-            tuple(sorted(set(ran))),
-            self.unplanned_missing,
-        )
+        return replace(self, ran=tuple(sorted(set(ran))))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +59,7 @@ class ShardRun:
             "planned": sorted(self.planned),
             "ran": sorted(self.ran),
             "planned_not_collected": sorted(self.unplanned_missing),
+            "plan_sizes": list(self.plan_sizes),
         }
 
     @classmethod
@@ -75,6 +71,7 @@ class ShardRun:
             planned=tuple(data["planned"]),
             ran=tuple(data["ran"]),
             unplanned_missing=tuple(data.get("planned_not_collected", ())),
+            plan_sizes=tuple(int(size) for size in data.get("plan_sizes", ())),
         )
 
 
@@ -125,7 +122,11 @@ def verify(runs: Sequence[ShardRun]) -> list[str]:
     for number in sorted(numbers):
         if numbers[number] > 1:
             problems.append(f"shard {number}/{total} appears {numbers[number]} times")
-    absent = [str(n) for n in range(1, total + 1) if n not in numbers]
+    # An empty shard has no job (``dbfleet plan --github-matrix`` leaves it out): not missing.
+    sizes = next((run.plan_sizes for run in runs if len(run.plan_sizes) == total), ())
+    absent = [
+        str(n) for n in range(1, total + 1) if n not in numbers and (not sizes or sizes[n - 1])
+    ]
     if absent:
         problems.append(f"no run of shard(s) {', '.join(absent)} of {total}")
     digests = {collection_digest(run.collection) for run in runs}
@@ -137,6 +138,8 @@ def verify(runs: Sequence[ShardRun]) -> list[str]:
     for run in sorted(runs, key=lambda r: r.number):
         problems.extend(problems_of(run))
     collection = set().union(*(run.collection for run in runs))
+    if not collection:
+        problems.append("the shards collected no tests at all: check the working directory")
     counts = Counter(test for run in runs for test in set(run.ran))
     unrun = collection - set(counts)
     if unrun:

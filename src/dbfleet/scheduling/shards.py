@@ -107,6 +107,19 @@ def assignment_from_json(data: Mapping[str, Any]) -> dict[str, int]:
     return {test: int(shard["number"]) for shard in data["shards"] for test in shard["tests"]}
 
 
+def read_assignment(data: object) -> dict[str, int] | None:
+    """The assignment of a plan file as read from disk; None when it is not one this code
+    wrote, however it is broken (a plan of no tests is a plan: its assignment is empty)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        if data.get("schema") != SCHEMA:
+            return None
+        return assignment_from_json(data)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
 class _ShardModel:
     """One shard as the queue would run it: pieces longest first onto its least loaded worker."""
 
