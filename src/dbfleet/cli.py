@@ -237,19 +237,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def _previous_plan(path: Path) -> dict[str, int] | None:
     """The last plan's assignment, so units stay on their shard; none yet is a first plan."""
-    import json
+    from dbfleet.scheduling.shards import load_assignment
 
-    from dbfleet.scheduling.shards import read_assignment
-
-    if not path.is_file():
-        return None
-    try:
-        assignment = read_assignment(json.loads(path.read_text(encoding="utf-8")))
-    except ValueError:
-        assignment = None
-    if assignment is None:
-        raise ConfigError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; delete it")
-    return assignment
+    return load_assignment(path)[0] if path.is_file() else None
 
 
 def cmd_verify_shards(args: argparse.Namespace) -> int:

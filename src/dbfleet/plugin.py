@@ -47,7 +47,7 @@ from dbfleet.report.terminal import render_lines, render_markdown
 from dbfleet.scheduling import durations
 from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.scheduling.shard_check import ShardRun, notes_of, problems_of
-from dbfleet.scheduling.shards import plan_for_tests, read_assignment
+from dbfleet.scheduling.shards import load_assignment, plan_for_tests
 from dbfleet.scheduling.units import Granularity
 from dbfleet.scheduling.xdist import DbfleetScheduling, split_group
 from dbfleet.urls import (
@@ -585,7 +585,7 @@ DESELECTED = pytest.StashKey[set[str]]()
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
-    if items:
+    if items and items[0].config.getoption("dbfleet_shard"):
         config = items[0].config
         config.stash.setdefault(DESELECTED, set()).update(item.nodeid for item in items)
 
@@ -614,21 +614,10 @@ def _saved_plan(config: pytest.Config, total: int) -> dict[str, int] | None:
         return None
     rootdir = config.inipath.parent if config.inipath else config.rootpath
     path = rootdir / given
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
+    assignment, shards = load_assignment(path)
+    if shards != total:
         raise DbfleetError(
-            f"dbfleet: shard plan {path} cannot be read; write it with "
-            "`dbfleet plan --shards N -o PATH` or drop --dbfleet-shard-plan"
-        ) from None
-    except ValueError:
-        raise DbfleetError(f"dbfleet: shard plan {path} is not JSON; write it anew") from None
-    assignment = read_assignment(data)
-    if assignment is None:
-        raise DbfleetError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; write it anew")
-    if data.get("n_shards") != total:
-        raise DbfleetError(
-            f"dbfleet: shard plan {path} has {data.get('n_shards')} shards but --dbfleet-shard "
+            f"dbfleet: shard plan {path} has {shards} shards but --dbfleet-shard "
             f"asks for one of {total}; plan again with --shards {total}"
         )
     return assignment
@@ -663,12 +652,10 @@ class ShardCheck:
             failed = bool(self.ran)
         else:
             run = planned.with_ran(self.ran)
-            state = config.stash.get(STATE, None)
+            # The Recorder (present whenever a report can be written) puts it in the report.
             recorder = config.pluginmanager.get_plugin(RECORDER)
             if isinstance(recorder, Recorder):
                 recorder.record.shard = run.to_json()
-            elif state is not None:
-                state.record.shard = run.to_json()
             lines = problems_of(run)
             failed = bool(lines)
             if not lines and run.planned:

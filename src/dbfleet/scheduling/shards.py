@@ -20,12 +20,15 @@ plan (no ``previous``) is as balanced as the greedy gets, but may move any unit.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from dbfleet.errors import ConfigError
 from dbfleet.scheduling.durations import DurationStore
 from dbfleet.scheduling.queue import balance_units, dispatch_order, predicted_makespan
 from dbfleet.scheduling.units import Granularity, Unit, group_units
@@ -107,17 +110,26 @@ def assignment_from_json(data: Mapping[str, Any]) -> dict[str, int]:
     return {test: int(shard["number"]) for shard in data["shards"] for test in shard["tests"]}
 
 
-def read_assignment(data: object) -> dict[str, int] | None:
-    """The assignment of a plan file as read from disk; None when it is not one this code
-    wrote, however it is broken (a plan of no tests is a plan: its assignment is empty)."""
-    if not isinstance(data, dict):
-        return None
+def load_assignment(path: Path) -> tuple[dict[str, int], int | None]:
+    """A saved plan's assignment and shard count, for ``dbfleet plan --previous`` and
+    ``--dbfleet-shard-plan`` alike; one line of ``ConfigError`` however the file is broken
+    (a plan of no tests is a plan: its assignment is empty)."""
     try:
-        if data.get("schema") != SCHEMA:
-            return None
-        return assignment_from_json(data)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ConfigError(
+            f"dbfleet: shard plan {path} cannot be read; write it with "
+            "`dbfleet plan --shards N -o PATH`"
+        ) from None
+    except ValueError:
+        data = None
+    try:
+        if isinstance(data, dict) and data.get("schema") == SCHEMA:
+            shards = data.get("n_shards")
+            return assignment_from_json(data), shards if isinstance(shards, int) else None
     except (KeyError, ValueError, TypeError, AttributeError):
-        return None
+        pass
+    raise ConfigError(f"dbfleet: {path} is not a plan dbfleet plan -o wrote; write it anew")
 
 
 class _ShardModel:
