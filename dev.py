@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The project's two entry points, needing nothing but Python >= 3.10.
+"""The project's two entry points, needing nothing but Python 3.10 or newer.
 
-    python3 dev.py demo   # the main job: a demo run on the embedded PostgreSQL
-    python3 dev.py test   # lint, type-check, the test suite, and the example on every backend
+    python3 dev.py demo       # the main job: a demo run on the embedded PostgreSQL
+    python3 dev.py test       # lint, type-check, the test suite, and the example on every backend
+    python3 dev.py embedded   # only the embedded server's tests (CI runs them on the oldest Python)
 
-Both create ``.venv`` and install the package into it on first use (and again whenever
-pyproject.toml changes).
+Each creates ``.venv`` with the Python that runs it and installs the package into it on first
+use, and again whenever pyproject.toml or that Python changes. ``DBFLEET_DEV_VENV`` names another
+folder, so that two Pythons can keep a virtualenv each.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+VENV = ROOT / os.environ.get("DBFLEET_DEV_VENV", ".venv")
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
 
 
 def _run(*command: str | Path) -> None:
@@ -32,11 +35,16 @@ def _run(*command: str | Path) -> None:
 
 def bootstrap() -> None:
     """Create the virtualenv and install the package with its test extras, once per change."""
+    if sys.version_info < (3, 10):  # noqa: UP036 (dev.py runs on whatever python3 is)
+        sys.exit(f"dev.py: Python {PYTHON} is too old; pytest-dbfleet needs 3.10 or newer")
+    print(f"dev.py: Python {PYTHON} ({sys.executable}) in {VENV.name}/", flush=True)
     stamp = VENV / ".dbfleet-installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = PYTHON + " " + hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return
-    if not (BIN / "python").exists():
+    if stamp.exists() and not stamp.read_text().startswith(PYTHON + " "):
+        venv.create(VENV, with_pip=True, clear=True)  # made by another Python: start afresh
+    elif not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     _run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
     _run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[test,ledger]")
@@ -84,8 +92,12 @@ def test() -> None:
             sys.exit(completed.returncode)
 
 
+def embedded() -> None:
+    _run(BIN / "pytest", "-m", "embedded", *sys.argv[2:])
+
+
 def main() -> None:
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "embedded": embedded}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: python3 dev.py {{{','.join(commands)}}} [pytest args]")
     bootstrap()

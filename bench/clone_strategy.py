@@ -2,8 +2,13 @@
 synchronous_commit off vs on for commit-heavy tests.
 
     .venv/bin/python bench/clone_strategy.py [--url postgresql://postgres@127.0.0.1/postgres]
+    .venv/bin/python bench/clone_strategy.py --embedded     # the embedded PostgreSQL 18
 
-Prints a table and writes bench/results/clone_strategy.json. Run it on an otherwise idle machine.
+On PostgreSQL 18 it also measures FILE_COPY with ``file_copy_method = clone`` (a reflink copy,
+where the filesystem supports it; elsewhere the server refuses and the row says so).
+
+Prints a table and writes bench/results/clone_strategy_pg<major>.json. Run it on an otherwise
+idle machine.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import argparse
 import json
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -21,8 +27,9 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.embedded import start_server
 
-RESULTS = Path(__file__).parent / "results" / "clone_strategy.json"
+RESULTS = Path(__file__).parent / "results"
 
 
 def schema_sql(tables: int = 30) -> str:
@@ -52,9 +59,14 @@ def drop(conn: psycopg.Connection[Any], name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--embedded", action="store_true", help="use the embedded server")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     url = make_url(args.url)
+    if args.embedded:
+        datadir = Path(tempfile.mkdtemp(prefix="dbfleet-bench-pg-")) / "pgdata"
+        datadir.parent.chmod(0o755)  # as root the server runs as another user
+        url, _server = start_server(datadir, cleanup_mode="delete")
     conn = psycopg.connect(**_connect_kwargs(url, "postgres"), autocommit=True)
     version = conn.info.server_version
     template = "bench_clone_tpl"
@@ -71,18 +83,28 @@ def main() -> None:
         "repeat": args.repeat,
     }
     strategies = ["WAL_LOG", "FILE_COPY"] if version >= 150000 else ["default"]
+    if version >= 180000:
+        strategies.append("FILE_COPY+clone")
     for strategy in strategies:
         # Clones first, drops after: DROP DATABASE forces a checkpoint, and timing a clone right
         # after a drop measures that checkpoint instead (a run also clones first, drops at the end).
         samples = []
-        clause = sql.SQL("") if strategy == "default" else sql.SQL(f" STRATEGY {strategy}")
-        for i in range(args.repeat):
-            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(f"bench_clone_{i}"), sql.Identifier(template)
-            )
-            samples.append(timed(conn, statement + clause))
-        for i in range(args.repeat):
-            drop(conn, f"bench_clone_{i}")
+        kind, _, method = strategy.partition("+")
+        clause = sql.SQL("") if kind == "default" else sql.SQL(f" STRATEGY {kind}")
+        if version >= 180000:
+            conn.execute(sql.SQL("SET file_copy_method = {}").format(sql.SQL(method or "copy")))
+        try:
+            for i in range(args.repeat):
+                statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(f"bench_clone_{i}"), sql.Identifier(template)
+                )
+                samples.append(timed(conn, statement + clause))
+        except psycopg.Error as error:
+            results[f"clone_{strategy.lower()}_ms"] = f"refused: {str(error).splitlines()[0]}"
+            continue
+        finally:
+            for i in range(args.repeat):
+                drop(conn, f"bench_clone_{i}")
         results[f"clone_{strategy.lower()}_ms"] = round(statistics.median(samples) * 1000, 1)
 
     migrate = []
@@ -121,8 +143,9 @@ def main() -> None:
     drop(conn, template)
     conn.close()
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"clone_strategy_pg{version // 10000}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
     for key, value in results.items():
         print(f"{key:32} {value}")
 

@@ -9,9 +9,11 @@ inner run's output is checked for it.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pymysql
@@ -21,6 +23,8 @@ from sqlalchemy.engine import URL, make_url
 
 from backends.servers import MysqlServer
 from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.embedded import start_server
+from dbfleet.errors import DbfleetError
 from dbfleet.urls import connectable
 from support import INHERITED, SECRET
 
@@ -39,23 +43,23 @@ def _reachable(url: URL) -> bool:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+def pg_server() -> Iterator[URL]:
     """The PostgreSQL server under test, as a URL to its ``postgres`` database."""
     url = make_url(os.environ.get("DBFLEET_TEST_PG_URL", DEFAULT_PG))
     if _reachable(url):
         yield url
         return
+    # Not under pytest's basetemp: as root the server runs as another user, and pytest re-locks
+    # its per-user temporary root to mode 0700 at the start of every session.
+    datadir = Path(tempfile.mkdtemp(prefix="dbfleet-test-pg-")) / "pgdata"
+    datadir.parent.chmod(0o755)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import pgserver  # type: ignore[import-untyped,unused-ignore]
-
-            server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
-            url = make_url(server.get_uri()).set(database="postgres")
-    except (ImportError, OSError, RuntimeError) as error:
+        url, server = start_server(datadir, cleanup_mode="delete")
+    except DbfleetError as error:
         pytest.skip(f"no PostgreSQL reachable at {url.host}:{url.port} and none started: {error}")
     yield url
     server.cleanup()
+    shutil.rmtree(datadir.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
