@@ -21,12 +21,12 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from backends.servers import MysqlServer
+from backends.servers import MysqlServer, PostgresServer, Server, SqliteServer
 from dbfleet.backends.postgres import _connect_kwargs
 from dbfleet.embedded import start_server
 from dbfleet.errors import DbfleetError
 from dbfleet.urls import connectable
-from support import INHERITED, SECRET
+from support import SECRET, inner_environment
 
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/mysql"
 MYSQL_USER = "dbfleet_test"
@@ -131,7 +131,23 @@ def project(
     pytester: pytest.Pytester, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> pytest.Pytester:
     """A pytester project whose inner runs see only ``DBFLEET_URL``, not this run's xdist state."""
-    for name in INHERITED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DBFLEET_URL", base_url)
+    inner_environment(monkeypatch, base_url)
     return pytester
+
+
+@pytest.fixture(params=["postgresql", "mysql", "sqlite"])
+def server(request: pytest.FixtureRequest, pg_server: URL, tmp_path: Path) -> Server:
+    """Each database kind in turn; MySQL/MariaDB cases skip, saying why, without a server."""
+    if request.param == "postgresql":
+        return PostgresServer(pg_server, SECRET)
+    if request.param == "mysql":
+        return request.getfixturevalue("mysql_server")  # type: ignore[no-any-return]
+    return SqliteServer(tmp_path)
+
+
+@pytest.fixture
+def base(server: Server) -> Iterator[str]:
+    """A base name no other test uses on ``server``; whatever is left under it is dropped."""
+    name = f"dbft_{uuid.uuid4().hex[:8]}"
+    yield name
+    server.drop_all(name)

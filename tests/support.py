@@ -30,6 +30,55 @@ INHERITED = (
 )
 
 
+SCHEMA = """
+CREATE TABLE item (id INTEGER PRIMARY KEY, name VARCHAR(50));
+INSERT INTO item (id, name) VALUES (1, 'seed');
+"""
+
+CONFTEST = """
+import os
+SEEN_AT_IMPORT = os.environ.get("DATABASE_URL")
+"""
+
+TESTS = """
+import json, os
+import pytest
+from sqlalchemy import create_engine, text
+from conftest import SEEN_AT_IMPORT
+
+@pytest.mark.parametrize("n", range(3))
+def test_sees_its_own_seeded_database(n, dbfleet_database, dbfleet_url):
+    assert SEEN_AT_IMPORT == dbfleet_url == os.environ["DATABASE_URL"]
+    engine = create_engine(dbfleet_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT name FROM item WHERE id = 1")).scalar() == "seed"
+        conn.execute(text("INSERT INTO item (id, name) VALUES (:id, 'mine')"), {"id": 100 + n})
+    engine.dispose()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    with open(f"seen-{worker}-{n}.json", "w") as out:
+        json.dump(dbfleet_database.name, out)
+"""
+
+
+def inner_environment(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Inner runs see only ``DBFLEET_URL``, not this run's xdist and dbfleet state."""
+    for name in INHERITED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DBFLEET_URL", url)
+
+
+def seeded_suite(
+    pytester: pytest.Pytester, url: str, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """A project of three tests that check the seed row its migration inserts, at ``url``."""
+    inner_environment(monkeypatch, url)
+    pytester.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\n")
+    (pytester.path / "schema.sql").write_text(SCHEMA)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_items=TESTS)
+    return pytester
+
+
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """An inner pytest session in a subprocess; fails the test if the password shows anywhere."""
     result = pytester.runpytest_subprocess(*args, timeout=180)

@@ -21,7 +21,7 @@ from dbfleet.backends import open_backend
 from dbfleet.config import EMBEDDED, Embedded
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
-from dbfleet.fleet import garbage
+from dbfleet.fleet import collect
 from dbfleet.urls import parse_url, redacted
 
 if TYPE_CHECKING:
@@ -111,12 +111,11 @@ def cmd_gc(args: argparse.Namespace) -> int:
     url, _server = _server_url(args.url)
     backend = open_backend(url)
     try:
-        found = garbage(backend)
+        base = None if args.all_bases else backend.base_name
+        found = collect(backend, base=base, dry_run=args.dry_run)
         for item in found:
             verb = "would drop" if args.dry_run else "dropped"
-            if not args.dry_run:
-                backend.drop(item.name)
-            print(f"{verb} {item.name} ({item.marker.kind}: {item.reason})")
+            print(f"{verb} {item.name} ({item.kind}: {item.reason})")
     finally:
         backend.close()
     if not found:
@@ -314,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         if name == "gc":
             sub.add_argument("--dry-run", action="store_true", help="only say what would go")
+            sub.add_argument(
+                "--all-bases",
+                action="store_true",
+                help="collect for every base on the server, not only the URL's base name",
+            )
     bench = commands.add_parser(
         "bench",
         help="run a suite serially and in parallel; compare speed and outcomes",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dbfleet.backends.base import Backend
 from dbfleet.errors import MigrationError, OwnershipError
 from dbfleet.fingerprint import TemplateFingerprint
-from dbfleet.marker import Marker, Run
+from dbfleet.marker import Marker, Run, run_lock, staging_run
 from dbfleet.migrate import Migrator
 from dbfleet.urls import SecretURL, connectable, fit_identifier, redacted, worker_database_name
 
@@ -79,6 +79,8 @@ def ensure_template(
     started = time.perf_counter()
     base = backend.base_name
     name = template_name(base, fingerprint, backend.name_limit)
+    claim_run(backend, run)
+    sweep_staging(backend, run)
     # Declared before the lookup, so a run dropping stale templates either sees this run's
     # claim and skips the template, or drops it first and this run builds it anew.
     backend.hold_shared(_in_use(name))
@@ -166,6 +168,35 @@ def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: s
         )
 
 
+def claim_run(backend: Backend, run: Run) -> None:
+    """Hold this run's lock on ``backend``'s connection before it creates anything: while it is
+    held, the run's staging databases are its work in progress, never a dead run's leftovers."""
+    backend.hold_shared(run_lock(run.id))
+
+
+def run_gone(backend: Backend, run_id: str) -> bool:
+    """Whether no process anywhere still holds run ``run_id``'s lock on this server."""
+    if not backend.try_exclusive(run_lock(run_id)):
+        return False
+    backend.release_exclusive(run_lock(run_id))
+    return True
+
+
+def sweep_staging(backend: Backend, run: Run) -> list[str]:
+    """Drop the staging databases of runs that are gone: a crash between create and rename.
+
+    A staging name is reserved to dbfleet and names its run, so nothing else can hold it; this
+    run's own are left alone (its lock would not tell it apart from them).
+    """
+    dropped = []
+    for name in backend.list_staging():
+        owner = staging_run(name)
+        if owner is not None and owner != run.id and run_gone(backend, owner):
+            backend.drop(name)
+            dropped.append(name)
+    return dropped
+
+
 def provision(
     backend: Backend,
     *,
@@ -177,6 +208,7 @@ def provision(
     started = time.perf_counter()
     base = backend.base_name
     name = worker_database_name(base, worker_id, backend.name_limit)
+    claim_run(backend, run)
     # Locked per name, not per template: clones of one template may run at once (measured: no
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
     with backend.lock(f"dbfleet:database:{name}"):
@@ -202,6 +234,7 @@ def provision_by_migrating(
     started = time.perf_counter()
     base = backend.base_name
     name = worker_database_name(base, worker_id, backend.name_limit)
+    claim_run(backend, run)
     with backend.lock(f"dbfleet:database:{name}"):
         _clear_the_way(backend, name, base, run)
         backend.create_empty(name, Marker.new("worker", base, "", run))
@@ -270,35 +303,70 @@ def release(backend: Backend, name: str, run: Run) -> bool:
 
 
 def sweep_run(backend: Backend, run: Run) -> list[str]:
-    """Drop what this run's crashed workers left behind; run by the controller at the end."""
+    """Drop what this run's crashed workers left behind; run by the controller at the end,
+    when its workers have stopped, so its own staging databases are leftovers too."""
     dropped = []
     for db in backend.list_managed():
         mine = db.marker.kind == "worker" and db.marker.owned_by(run)
         if mine and db.marker.pid != os.getpid() and db.marker.owner_alive() is False:
             backend.drop(db.name)
             dropped.append(db.name)
+    for name in backend.list_staging():
+        if staging_run(name) == run.id:
+            backend.drop(name)
+            dropped.append(name)
     return dropped
 
 
 @dataclass(frozen=True)
 class Collected:
     name: str
-    marker: Marker
+    kind: str
     reason: str
 
 
-def garbage(backend: Backend) -> list[Collected]:
-    """What ``dbfleet gc`` may drop: dead owners' databases and all but the newest template."""
-    managed = backend.list_managed()
+def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collected]:
+    """What ``dbfleet gc`` drops (or, dry, would drop): only what is provably dead.
+
+    A template goes when a newer one of its base exists and no live run holds its in-use claim;
+    any other database when its owner's process is gone, its run's lock is free and nobody is
+    connected; a staging database when its run's lock is free. ``base`` limits it to one base
+    (a staging database not yet signed names no base, so only an all-bases gc takes it).
+    """
+    everything = backend.list_managed()
+    managed = [db for db in everything if base is None or db.marker.base == base]
     newest: dict[str, float] = {}
     for db in managed:
         if db.marker.kind == "template":
             newest[db.marker.base] = max(newest.get(db.marker.base, 0.0), db.marker.created)
-    found = []
+    found: list[Collected] = []
+
+    def take(name: str, kind: str, reason: str, claim: str | None = None) -> None:
+        if claim is not None and not backend.try_exclusive(claim):
+            return
+        try:
+            if not dry_run:
+                backend.drop(name)
+        finally:
+            if claim is not None:
+                backend.release_exclusive(claim)
+        found.append(Collected(name, kind, reason))
+
     for db in managed:
-        if db.marker.kind == "template":
-            if db.marker.created < newest[db.marker.base]:
-                found.append(Collected(db.name, db.marker, "superseded template"))
-        elif db.marker.owner_alive() is False:
-            found.append(Collected(db.name, db.marker, f"owner pid {db.marker.pid} is gone"))
+        marker = db.marker
+        if marker.kind == "template":
+            if marker.created < newest[marker.base]:
+                take(db.name, marker.kind, "superseded template, no run uses it", _in_use(db.name))
+        elif (
+            marker.owner_alive() is False
+            and run_gone(backend, marker.run)
+            and not backend.has_sessions(db.name)
+        ):
+            take(db.name, marker.kind, f"owner pid {marker.pid} is gone, nobody connected")
+    if base is None:
+        signed = {db.name for db in everything}
+        for name in backend.list_staging():
+            owner = staging_run(name)
+            if name not in signed and owner is not None and run_gone(backend, owner):
+                take(name, "staging", f"run {owner} died before signing it")
     return found

@@ -2,12 +2,20 @@
 
 "Drop only what we marked" is the project's central safety rule: a database without a readable
 marker is never dropped, whatever its name. The marker never holds a password.
+
+A marker only counts where it cannot outlive its database (invariant I1 in the README): on
+PostgreSQL it is the database's own comment; MySQL/MariaDB and SQLite keep it beside the database
+(a registry row, a file), so there it also names a ``sign``, a random token written *inside* the
+database, and the two must agree. A database dropped and re-created by hand under the same name
+has no sign, so it is the user's again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 import socket
 import time
 import uuid
@@ -21,6 +29,35 @@ TEMPLATE_FORMAT = 1
 
 Kind = Literal["template", "building", "worker"]
 _KINDS: tuple[str, ...] = ("template", "building", "worker")
+
+#: Names starting with this are reserved to dbfleet: a database is created under such a name,
+#: unique to its run, then signed and renamed into place, so a crash between create and sign
+#: leaves only a name that says whose it was. Such a name is collected once its run is gone.
+STAGING_PREFIX = "dbfleet_stg_"
+
+
+def staging_name(name: str, run_id: str) -> str:
+    """The reserved name ``name`` is created under by run ``run_id`` (33 characters)."""
+    return f"{STAGING_PREFIX}{run_id}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def staging_run(name: str) -> str | None:
+    """The run that created staging database ``name``; None for any other name."""
+    if not name.startswith(STAGING_PREFIX):
+        return None
+    run_id, _, digest = name[len(STAGING_PREFIX) :].partition("_")
+    return run_id if run_id and len(digest) == 8 else None
+
+
+def run_lock(run_id: str) -> str:
+    """Held shared by every process of a run while it may create databases: a server-side
+    proof of life that, unlike a pid, also holds across hosts and containers."""
+    return f"dbfleet:run:{run_id}"
+
+
+def new_sign() -> str:
+    """A random 31-bit token as 8 hex digits: SQLite keeps it as its ``application_id``."""
+    return f"{secrets.randbelow(0x7FFFFFFE) + 1:08x}"
 
 
 def process_space() -> str:
@@ -71,11 +108,16 @@ class Marker:
     pid: int
     created: float
     space: str = ""
+    #: The token written inside the database where the marker lives beside it; "" on
+    #: PostgreSQL (the comment is inside) and in markers of dbfleet before 0.2.
+    sign: str = ""
 
     @classmethod
     def new(cls, kind: Kind, base: str, fingerprint: str, run: Run) -> Marker:
         created = round(time.time(), 3)
-        return cls(kind, base, fingerprint, run.id, run.host, run.pid, created, run.space)
+        return cls(
+            kind, base, fingerprint, run.id, run.host, run.pid, created, run.space, new_sign()
+        )
 
     def to_json(self) -> str:
         return json.dumps({"dbfleet": TEMPLATE_FORMAT, **asdict(self)}, sort_keys=True)
@@ -98,6 +140,7 @@ class Marker:
                 pid=int(data["pid"]),
                 created=float(data["created"]),
                 space=str(data.get("space", "")),
+                sign=str(data.get("sign", "")),
             )
         except (ValueError, KeyError, TypeError):
             return None

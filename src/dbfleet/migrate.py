@@ -9,6 +9,7 @@ and an application imported here, pointed at the template, would keep that URL f
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
+from dbfleet.faults import point
 from dbfleet.urls import connectable, scrub
 
 
@@ -97,7 +99,7 @@ class AlembicMigrator:
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         _run_child(
-            [sys.executable, "-m", "dbfleet.migrate", "alembic", str(self.ini)],
+            [*CHILD, "alembic", str(self.ini)],
             cwd=self.ini.parent,
             url=url,
             environ=environ,
@@ -123,6 +125,7 @@ class SqlMigrator:
                 raise MigrationError(f"{file.name}: not UTF-8 text; save it as UTF-8") from None
             except MigrationError as error:
                 raise MigrationError(f"{file.name}: {error}") from None
+            point("migrate:running")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ class PythonMigrator:
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         _run_child(
-            [sys.executable, "-m", "dbfleet.migrate", "python", self.target],
+            [*CHILD, "python", self.target],
             cwd=self.rootdir,
             url=url,
             environ=environ,
@@ -223,6 +226,27 @@ def _module_file(module: str, rootdir: Path) -> Path | None:
     return None
 
 
+#: The migration child. Not ``-m dbfleet.migrate``: the package imports this module first, and
+#: runpy then warns on every run, a line that used to stand in for the child's real error.
+CHILD = (
+    sys.executable,
+    "-c",
+    "import sys; from dbfleet.migrate import _main; sys.exit(_main(sys.argv[1:]))",
+)
+
+
+def _failure(returncode: int, output: str) -> str:
+    """What went wrong in the child, in a few words: its last line, or how it ended."""
+    if returncode < 0:
+        try:
+            name = f" ({signal.Signals(-returncode).name})"
+        except ValueError:
+            name = ""
+        return f"killed by signal {-returncode}{name}"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exited with status {returncode} and printed nothing"
+
+
 def _run_child(
     command: list[str] | str,
     *,
@@ -235,14 +259,20 @@ def _run_child(
     env = dict(environ)
     env["DBFLEET_MIGRATE_URL"] = connectable(url)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH", "")]))
-    completed = subprocess.run(
-        command, cwd=cwd, env=env, shell=shell, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        output = scrub(completed.stderr or completed.stdout, url)
-        lines = [line.strip() for line in output.splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit code {completed.returncode}"
-        raise MigrationError(f"{spec!r} failed: {last}")
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        shell=shell,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        point("migrate:running")
+        stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        output = scrub(stderr or stdout, url)
+        raise MigrationError(f"{spec!r} failed: {_failure(child.returncode, output)}")
 
 
 def _main(argv: list[str]) -> int:

@@ -43,6 +43,14 @@ class Server(Protocol):
 
     def drop_all(self, prefix: str) -> None: ...
 
+    def discard(self, name: str) -> None:
+        """Drop one database by hand, as a user would: dbfleet's notes beside it stay."""
+        ...
+
+    def connect(self, name: str) -> contextlib.AbstractContextManager[object]:
+        """An open session on database ``name`` (None where the kind keeps no sessions)."""
+        ...
+
 
 @dataclass
 class PostgresServer:
@@ -88,6 +96,13 @@ class PostgresServer:
         with self._admin(name) as conn:
             return conn.execute("SELECT v FROM precious").fetchall()
 
+    def discard(self, name: str) -> None:
+        with self._admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def connect(self, name: str) -> contextlib.AbstractContextManager[object]:
+        return self._admin(name)
+
     def drop_all(self, prefix: str) -> None:
         with self._admin() as conn:
             for name in self.names(prefix):
@@ -132,6 +147,13 @@ class MysqlServer:
             cursor.execute(f"CREATE DATABASE `{name}`")
             cursor.execute(f"CREATE TABLE `{name}`.precious (v VARCHAR(20))")
             cursor.execute(f"INSERT INTO `{name}`.precious VALUES ('keep me')")
+            if marker is not None:  # signed inside, as dbfleet signs what it creates
+                cursor.execute(
+                    f"CREATE TABLE `{name}`._dbfleet_sign (sign CHAR(8) PRIMARY KEY, complete BOOL)"
+                )
+                cursor.execute(
+                    f"INSERT INTO `{name}`._dbfleet_sign VALUES (%s, TRUE)", (marker.sign,)
+                )
         if marker is not None:
             backend = open_backend(
                 URL.create("mysql+pymysql", self.user, self.password, self.host, self.port, name)
@@ -145,6 +167,13 @@ class MysqlServer:
         with self._admin(name) as conn, conn.cursor() as cursor:
             cursor.execute("SELECT v FROM precious")
             return list(cursor.fetchall())
+
+    def discard(self, name: str) -> None:
+        with self._admin() as conn, conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE `{name}`")
+
+    def connect(self, name: str) -> contextlib.AbstractContextManager[object]:
+        return self._admin(name)
 
     def drop_all(self, prefix: str) -> None:
         with self._admin() as conn, conn.cursor() as cursor:
@@ -171,6 +200,8 @@ class SqliteServer:
         with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
             conn.execute("CREATE TABLE precious (v TEXT)")
             conn.execute("INSERT INTO precious VALUES ('keep me')")
+            if marker is not None:  # signed inside, as dbfleet signs what it creates
+                conn.execute(f"PRAGMA application_id = {int(marker.sign, 16)}")
             conn.commit()
         if marker is not None:
             markers = self.directory / ".dbfleet" / "markers"
@@ -180,6 +211,14 @@ class SqliteServer:
     def precious(self, name: str) -> list[tuple[object, ...]]:
         with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
             return conn.execute("SELECT v FROM precious").fetchall()
+
+    def discard(self, name: str) -> None:
+        path = self.directory / f"{name}.db"
+        path.chmod(0o644)
+        path.unlink()
+
+    def connect(self, name: str) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext()
 
     def drop_all(self, prefix: str) -> None:
         for path in self.directory.glob(f"{prefix}*"):

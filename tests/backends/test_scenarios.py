@@ -9,50 +9,14 @@ from servers import Server
 
 from dbfleet.cli import main
 from dbfleet.marker import Marker, Run, process_space
-from support import INHERITED, SECRET, dead_run, run
-
-SCHEMA = """
-CREATE TABLE item (id INTEGER PRIMARY KEY, name VARCHAR(50));
-INSERT INTO item (id, name) VALUES (1, 'seed');
-"""
-
-CONFTEST = """
-import os
-SEEN_AT_IMPORT = os.environ.get("DATABASE_URL")
-"""
-
-TESTS = """
-import json, os
-import pytest
-from sqlalchemy import create_engine, text
-from conftest import SEEN_AT_IMPORT
-
-@pytest.mark.parametrize("n", range(3))
-def test_sees_its_own_seeded_database(n, dbfleet_database, dbfleet_url):
-    assert SEEN_AT_IMPORT == dbfleet_url == os.environ["DATABASE_URL"]
-    engine = create_engine(dbfleet_url)
-    with engine.begin() as conn:
-        assert conn.execute(text("SELECT name FROM item WHERE id = 1")).scalar() == "seed"
-        conn.execute(text("INSERT INTO item (id, name) VALUES (:id, 'mine')"), {"id": 100 + n})
-    engine.dispose()
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
-    with open(f"seen-{worker}-{n}.json", "w") as out:
-        json.dump(dbfleet_database.name, out)
-"""
+from support import SCHEMA, SECRET, dead_run, run, seeded_suite
 
 
 @pytest.fixture
 def suite(
     pytester: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> pytest.Pytester:
-    for name in INHERITED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DBFLEET_URL", server.url(base))
-    pytester.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\n")
-    (pytester.path / "schema.sql").write_text(SCHEMA)
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_items=TESTS)
-    return pytester
+    return seeded_suite(pytester, server.url(base), monkeypatch)
 
 
 def _seen(pytester: pytest.Pytester) -> dict[str, set[str]]:

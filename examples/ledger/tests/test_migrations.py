@@ -3,6 +3,7 @@ migrations, and the history upgrades/downgrades cleanly on a scratch SQLite file
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -105,7 +106,7 @@ def test_upgrade_downgrade_roundtrip_on_sqlite(tmp_path: Path) -> None:
     alembic("upgrade", "head", url=url)
     alembic("downgrade", "base", url=url)
     alembic("upgrade", "head", url=url)
-    with sqlite3.connect(tmp_path / "roundtrip.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "roundtrip.db")) as db, db:
         tables = {
             name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -120,7 +121,7 @@ def test_legacy_rows_get_default_book_and_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "legacy.db"
     url = f"sqlite+aiosqlite:///{path}"
     alembic("upgrade", "37ed628db829", url=url)  # books table exists, nothing backfilled yet
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.executemany(
             "INSERT INTO accounts (id, code, name, type, currency) VALUES (?, ?, ?, ?, 'USD')",
             [(1, "1000", "Cash", "asset"), (2, "3000", "Capital", "equity")],
@@ -135,7 +136,7 @@ def test_legacy_rows_get_default_book_and_line_numbers(tmp_path: Path) -> None:
             [(1, 100, 0), (2, 0, 100)],
         )
     alembic("upgrade", "head", url=url)
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         books = db.execute("SELECT id, name, base_currency FROM books").fetchall()
         account_books = {row[0] for row in db.execute("SELECT book_id FROM accounts")}
         entry = db.execute("SELECT book_id, status FROM journal_entries WHERE id = 7").fetchone()

@@ -47,10 +47,14 @@ class Backend(Protocol):
         """The marker of ``name``; None when it does not exist or is not dbfleet's."""
         ...
 
-    def create_empty(self, name: str, marker: Marker) -> None: ...
+    def create_empty(self, name: str, marker: Marker) -> None:
+        """Create ``name`` signed with ``marker``: a crash at any step leaves either nothing
+        under ``name`` or something ``marker()`` and the sweeps recognise as unfinished."""
+        ...
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
-        """Create ``name`` as a copy of ``template``; concurrent clones may run, never fail."""
+        """Create ``name`` as a copy of ``template``, signed like ``create_empty``; concurrent
+        clones may run, never fail."""
         ...
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
@@ -65,7 +69,13 @@ class Backend(Protocol):
         """Whether anyone is connected to ``name``: a database in use is never a leftover."""
         ...
 
-    def list_managed(self) -> list[ManagedDatabase]: ...
+    def list_managed(self) -> list[ManagedDatabase]:
+        """Every database whose marker (and, where it lives beside it, sign) proves it ours."""
+        ...
+
+    def list_staging(self) -> list[str]:
+        """Databases under a staging name (``marker.STAGING_PREFIX``), signed or not."""
+        ...
 
     def run_sql(self, name: str, script: str) -> None:
         """Execute a migration script inside database ``name``."""

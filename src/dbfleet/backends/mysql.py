@@ -7,6 +7,12 @@ triggers and routines. bench/mysql_clone.py measured this against a dump/load; s
 
 There are no database comments either, so markers live in a registry schema,
 ``dbfleet_registry``, that only dbfleet writes: a schema without a row there is never dropped.
+A row alone proves nothing, since it outlives a schema dropped by hand: the schema must also hold
+the row's sign in a one-row table, ``_dbfleet_sign``, written in the same connection right after
+``CREATE DATABASE``, and marked complete only when the copy into it has finished. So a schema
+re-created by hand is the user's, and a crashed copy never looks like a finished template. An
+empty schema with a row (a crash between create and sign) has nothing to lose and counts as an
+unfinished build.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pymysql
@@ -22,10 +29,14 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import ManagedDatabase
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
+from dbfleet.faults import point
 from dbfleet.marker import Marker
 from dbfleet.urls import redacted, scrub
 
 REGISTRY = "dbfleet_registry"
+
+#: The table inside every schema dbfleet creates that holds its sign; never copied by a clone.
+SIGN_TABLE = "_dbfleet_sign"
 
 #: How long GET_LOCK waits for a template build, in seconds.
 LOCK_TIMEOUT = 3600
@@ -137,7 +148,40 @@ class MysqlBackend:
         rows = self._execute(
             "read markers", f"SELECT marker FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
         )
-        return Marker.from_json(rows[0][0]) if rows else None
+        marker = Marker.from_json(rows[0][0]) if rows else None
+        if marker is None:
+            return None
+        sign = self._read_sign(name)
+        if sign is None:
+            # Created, then the process died before signing: nothing inside, so nothing of
+            # anyone's is lost by dropping it; it never counts as a finished template.
+            return replace(marker, kind="building") if self._is_empty(name) else None
+        token, complete = sign
+        if not marker.sign or token != marker.sign:
+            return None
+        return marker if complete else replace(marker, kind="building")
+
+    def _read_sign(self, name: str) -> tuple[str, bool] | None:
+        found = self._execute(
+            "read signs",
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+            (name, SIGN_TABLE),
+        )
+        if not found:
+            return None
+        rows = self._execute(
+            "read signs", f"SELECT sign, complete FROM {_q(name)}.{_q(SIGN_TABLE)}"
+        )
+        return (str(rows[0][0]), bool(rows[0][1])) if len(rows) == 1 else None
+
+    def _is_empty(self, name: str) -> bool:
+        rows = self._execute(
+            "inspect a schema",
+            "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s)"
+            " + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s)",
+            (name, name),
+        )
+        return int(rows[0][0]) == 0
 
     def _mark(self, name: str, marker: Marker) -> None:
         self._execute(
@@ -146,11 +190,27 @@ class MysqlBackend:
             (name, marker.to_json()),
         )
 
-    def create_empty(self, name: str, marker: Marker) -> None:
-        # Registry row first: a crash in between leaves a row without a schema (ignored),
-        # never a schema dbfleet made that it would then refuse to touch.
+    def _create_signed(
+        self, name: str, marker: Marker, *, complete: bool, doing: str, options: str = ""
+    ) -> None:
+        """Registry row, schema, sign: in this order, so every crash leaves a recognisable state."""
         self._mark(name, marker)
-        self._execute(f"create database {name}", f"CREATE DATABASE {_q(name)}")
+        point("create:before")
+        self._execute(doing, f"CREATE DATABASE {_q(name)}{options}")
+        point("create:created")
+        self._execute(
+            doing,
+            f"CREATE TABLE {_q(name)}.{_q(SIGN_TABLE)} "
+            "(sign CHAR(8) NOT NULL PRIMARY KEY, complete BOOL NOT NULL)",
+        )
+        self._execute(
+            doing,
+            f"INSERT INTO {_q(name)}.{_q(SIGN_TABLE)} (sign, complete) VALUES (%s, %s)",
+            (marker.sign, complete),
+        )
+
+    def create_empty(self, name: str, marker: Marker) -> None:
+        self._create_signed(name, marker, complete=True, doing=f"create database {name}")
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
         if not self.exists(template):
@@ -158,7 +218,6 @@ class MysqlBackend:
                 f"dbfleet: template {template} disappeared before {name} was cloned from it "
                 "(another run rebuilt the template); run again"
             )
-        self._mark(name, marker)
         charset = self._execute(
             "read the template's charset",
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
@@ -166,11 +225,10 @@ class MysqlBackend:
             (template,),
         )[0]
         doing = f"clone {template} into {name}"
-        self._execute(
-            doing,
-            f"CREATE DATABASE {_q(name)} CHARACTER SET {charset[0]} COLLATE {charset[1]}",
-        )
+        options = f" CHARACTER SET {charset[0]} COLLATE {charset[1]}"
+        self._create_signed(name, marker, complete=False, doing=doing, options=options)
         self._copy_schema(template, name, doing)
+        self._execute(doing, f"UPDATE {_q(name)}.{_q(SIGN_TABLE)} SET complete = TRUE")
 
     def _copy_schema(self, source: str, target: str, doing: str) -> None:
         self._execute(doing, f"USE {_q(target)}")
@@ -181,13 +239,15 @@ class MysqlBackend:
                 for row in self._execute(
                     doing,
                     "SELECT TABLE_NAME FROM information_schema.TABLES "
-                    "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                    (source,),
+                    "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> %s "
+                    "ORDER BY TABLE_NAME",
+                    (source, SIGN_TABLE),
                 )
             ]
             for table in tables:
                 create = self._execute(doing, f"SHOW CREATE TABLE {_q(source)}.{_q(table)}")
                 self._execute(doing, str(create[0][1]))
+            point("clone:copying")  # every table created, no row copied yet
             for table in tables:
                 columns = ", ".join(
                     _q(str(row[0]))
@@ -255,6 +315,7 @@ class MysqlBackend:
         # No RENAME DATABASE, and RENAME TABLE refuses tables with triggers across schemas:
         # the finished build is copied under the template's name, then dropped.
         self.clone(building, template, marker)
+        point("template:renamed")
         self.drop(building)
 
     def has_sessions(self, name: str) -> bool:
@@ -269,6 +330,7 @@ class MysqlBackend:
 
     def drop(self, name: str) -> None:
         self._execute(f"drop database {name}", f"DROP DATABASE IF EXISTS {_q(name)}")
+        point("drop:dropped")
         self._execute(
             f"unmark {name}", f"DELETE FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
         )
@@ -281,10 +343,15 @@ class MysqlBackend:
         )
         managed = []
         for name, text in rows:
-            marker = Marker.from_json(text)
+            # The sign inside decides, not the row: self.marker() checks both.
+            marker = self.marker(str(name)) if Marker.from_json(text) is not None else None
             if marker is not None:
                 managed.append(ManagedDatabase(str(name), marker))
         return managed
+
+    def list_staging(self) -> list[str]:
+        # Nothing is staged here: the registry row, written before the schema, plays that part.
+        return []
 
     def run_sql(self, name: str, script: str) -> None:
         try:
@@ -317,19 +384,32 @@ class MysqlBackend:
         finally:
             self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (name,))
 
+    def _guard(self, key: str) -> str:
+        return self._lock_name(f"exclusive:{key}")
+
     def hold_shared(self, key: str) -> None:
-        # MySQL has no shared named locks: each user holds a lock of its own, listed in the
-        # registry, and a would-be dropper checks whether any listed lock is still held.
-        connection = self._execute("read the connection id", "SELECT CONNECTION_ID()")[0][0]
-        name = self._lock_name(f"{key}:{connection}")
-        self._execute("take a lock", "SELECT GET_LOCK(%s, 0)", (name,))
-        self._execute(
-            "register a lock",
-            f"REPLACE INTO {_q(REGISTRY)}.users (lock_key, lock_name) VALUES (%s, %s)",
-            (self._lock_name(key), name),
-        )
+        """MySQL has no shared named locks: each holder takes a lock of its own, listed in the
+        registry; the key's guard lock, held by an exclusive owner, makes newcomers wait."""
+        guard = self._guard(key)
+        self._execute("take a lock", "SELECT GET_LOCK(%s, %s)", (guard, LOCK_TIMEOUT))
+        try:
+            connection = self._execute("read the connection id", "SELECT CONNECTION_ID()")[0][0]
+            name = self._lock_name(f"{key}:{connection}")
+            self._execute("take a lock", "SELECT GET_LOCK(%s, 0)", (name,))
+            self._execute(
+                "register a lock",
+                f"REPLACE INTO {_q(REGISTRY)}.users (lock_key, lock_name) VALUES (%s, %s)",
+                (self._lock_name(key), name),
+            )
+        finally:
+            self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (guard,))
 
     def try_exclusive(self, key: str) -> bool:
+        """Take the key's guard (so no new holder can register), then check that no listed
+        holder's lock is still held; the guard stays taken until ``release_exclusive``."""
+        guard = self._guard(key)
+        if not self._execute("take a lock", "SELECT GET_LOCK(%s, 0)", (guard,))[0][0]:
+            return False
         users = self._execute(
             "read locks",
             f"SELECT lock_name FROM {_q(REGISTRY)}.users WHERE lock_key = %s",
@@ -337,6 +417,7 @@ class MysqlBackend:
         )
         for (name,) in users:
             if self._execute("read locks", "SELECT IS_USED_LOCK(%s)", (name,))[0][0] is not None:
+                self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (guard,))
                 return False
             self._execute(
                 "forget a lock", f"DELETE FROM {_q(REGISTRY)}.users WHERE lock_name = %s", (name,)
@@ -344,7 +425,7 @@ class MysqlBackend:
         return True
 
     def release_exclusive(self, key: str) -> None:
-        return None
+        self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (self._guard(key),))
 
     def close(self) -> None:
         self._conn.close()

@@ -18,7 +18,8 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import ManagedDatabase
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
-from dbfleet.marker import Marker
+from dbfleet.faults import point
+from dbfleet.marker import STAGING_PREFIX, Marker, staging_name
 from dbfleet.urls import redacted, scrub, with_database
 
 #: Databases tried, in order, for the provisioning connection.
@@ -178,21 +179,42 @@ class PostgresBackend:
             sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)),
         )
 
+    def _rename_into_place(self, staging: str, name: str) -> None:
+        """The last step of every create: atomic by name, so ``name`` is never unsigned.
+
+        The server may finish a ``CREATE DATABASE`` after its client died, and a comment is a
+        second statement; creating under the run's staging name closes that window, since a
+        staging name is collected once its run's lock is free.
+        """
+        point("create:signed")
+        self._execute(
+            f"rename {staging} to {name}",
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(staging), sql.Identifier(name)
+            ),
+        )
+
     def create_empty(self, name: str, marker: Marker) -> None:
+        staging = staging_name(name, marker.run)
+        point("create:before")
         self._execute(
             f"create database {name}",
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)),
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(staging)),
         )
-        self._mark(name, marker)
+        point("create:created")
+        self._mark(staging, marker)
+        self._rename_into_place(staging, name)
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
+        staging = staging_name(name, marker.run)
         statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)
+            sql.Identifier(staging), sql.Identifier(template)
         )
         if self._version_num >= 150000:
             statement = sql.SQL("{} STRATEGY {}").format(statement, sql.SQL(CLONE_STRATEGY))
         deadline = time.monotonic() + CLONE_RETRY_SECONDS
         delay = 0.02
+        point("create:before")
         while True:
             try:
                 self._conn.execute(statement)
@@ -210,8 +232,10 @@ class PostgresBackend:
                 ) from None
             except psycopg.Error as error:
                 raise _refused(error, self._url, f"clone {template} into {name}") from None
-        self._mark(name, marker)
-        self._tune_disposable(name)
+        point("create:created")
+        self._mark(staging, marker)
+        self._tune_disposable(staging)
+        self._rename_into_place(staging, name)
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
         self._terminate(building)
@@ -221,15 +245,25 @@ class PostgresBackend:
                 sql.Identifier(building), sql.Identifier(template)
             ),
         )
-        self._mark(template, marker)
+        point("template:renamed")
         # Nobody may connect to a template (a stray session would make every clone wait), and
-        # IS_TEMPLATE lets every role with CREATEDB clone it, not only its owner.
+        # IS_TEMPLATE lets every role with CREATEDB clone it, not only its owner. Closed before
+        # it is marked: until the "template" marker comes, it still reads as an unfinished build.
         self._execute(
             f"close template {template}",
             sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true").format(
                 sql.Identifier(template)
             ),
         )
+        self._mark(template, marker)
+
+    def list_staging(self) -> list[str]:
+        rows = self._execute(
+            "list databases",
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY datname",
+            (STAGING_PREFIX,),
+        )
+        return [str(row[0]) for row in rows]
 
     def _terminate(self, name: str) -> None:
         self._execute(
@@ -260,6 +294,7 @@ class PostgresBackend:
             self._execute(
                 doing, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier)
             )
+            point("drop:dropped")
         else:
             self._terminate(name)
             self._execute(doing, sql.SQL("DROP DATABASE IF EXISTS {}").format(identifier))

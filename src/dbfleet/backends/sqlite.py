@@ -1,9 +1,12 @@
 """SQLite: a file per worker, copied from a template file with the ``sqlite3`` backup API.
 
-Markers live beside the files, in ``.dbfleet/markers/`` of the database's directory, so a user's
-own ``.db`` file (which has none) is never deleted and the application sees no extra table.
-Locks are files in ``.dbfleet/locks/``: ``filelock`` for builds, ``flock`` shared/exclusive for
-"this run uses the template".
+Markers live beside the files, in ``.dbfleet/markers/`` of the database's directory, so the
+application sees no extra table; each names a sign that the file itself carries as its ``PRAGMA
+application_id`` (four bytes of the file's header, meant for exactly this). A marker whose file
+was deleted and re-created by hand, or replaced by a copy of another file, no longer matches, and
+that file is the user's. Every file is written under a staging name reserved to dbfleet, signed,
+then renamed into place, so no name ever holds a half-made file. Locks are files in
+``.dbfleet/locks/``: ``filelock`` for builds, ``flock`` shared/exclusive for "in use".
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -22,7 +26,8 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import ManagedDatabase
 from dbfleet.errors import ConfigError, DbfleetError, MigrationError
-from dbfleet.marker import Marker
+from dbfleet.faults import point
+from dbfleet.marker import STAGING_PREFIX, Marker, staging_name
 from dbfleet.urls import redacted
 
 #: The side files SQLite keeps next to a database, removed together with it.
@@ -81,20 +86,46 @@ class SqliteBackend:
         if not self.exists(name):
             return None
         try:
-            return Marker.from_json(self._marker_path(name).read_text())
+            marker = Marker.from_json(self._marker_path(name).read_text())
         except OSError:
             return None
+        if marker is None or not marker.sign or self._sign_of(name) != int(marker.sign, 16):
+            return None
+        return marker
+
+    def _sign_of(self, name: str) -> int | None:
+        """The ``application_id`` in the file's header: bytes 68-71, big-endian (no connection
+        needed, so a read-only template or a file another process writes is read the same)."""
+        try:
+            with self._path(name).open("rb") as file:
+                header = file.read(72)
+        except OSError:
+            return None
+        if len(header) < 72 or not header.startswith(b"SQLite format 3\0"):
+            return None
+        return int.from_bytes(header[68:72], "big")
 
     def _mark(self, name: str, marker: Marker) -> None:
         path = self._marker_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(marker.to_json())
 
-    def create_empty(self, name: str, marker: Marker) -> None:
-        # The marker first: a crash in between leaves a marker without a file, never an
-        # unmarked file dbfleet made and would then refuse to touch.
+    def _place(self, staging: Path, name: str, marker: Marker) -> None:
+        """Sign the staged file, write its marker, then rename it into place (atomic)."""
+        with contextlib.closing(self._connect(staging)) as conn:
+            conn.execute(f"PRAGMA application_id = {int(marker.sign, 16)}")
+            conn.commit()
+        point("create:signed")
+        # The marker first: a crash before the rename leaves a marker without a file (ignored).
         self._mark(name, marker)
-        self._connect(self._path(name)).close()
+        staging.replace(self._path(name))
+
+    def create_empty(self, name: str, marker: Marker) -> None:
+        staging = self._path(staging_name(name, marker.run))
+        point("create:before")
+        self._connect(staging).close()
+        point("create:created")
+        self._place(staging, name, marker)
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
         source = self._path(template)
@@ -103,23 +134,34 @@ class SqliteBackend:
                 f"dbfleet: template {source} disappeared before {name} was copied from it "
                 "(another run rebuilt the template); run again"
             )
-        self._mark(name, marker)
+        staging = self._path(staging_name(name, marker.run))
+        point("create:before")
         # The backup API copies a consistent snapshot, WAL content included.
         with (
             contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
-            contextlib.closing(self._connect(self._path(name))) as dst,
+            contextlib.closing(self._connect(staging)) as dst,
         ):
             src.backup(dst)
+        point("create:created")
+        self._place(staging, name, marker)
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
         path = self._path(building)
         with contextlib.closing(self._connect(path)) as conn:
             # Fold any WAL back in, so the template is one self-contained file.
             conn.execute("PRAGMA journal_mode=DELETE")
-        self._mark(template, marker)
+        path.chmod(0o444)
+        # The file keeps the build's sign, so until the rename both markers match it.
+        self._mark(template, replace(marker, sign=f"{self._sign_of(building) or 0:08x}"))
         path.replace(self._path(template))
+        point("template:renamed")
         self._marker_path(building).unlink(missing_ok=True)
-        self._path(template).chmod(0o444)
+
+    def list_staging(self) -> list[str]:
+        return sorted(
+            path.name[: -len(self._suffix)] if self._suffix else path.name
+            for path in self._directory.glob(f"{STAGING_PREFIX}*{self._suffix}")
+        )
 
     def has_sessions(self, name: str) -> bool:
         # SQLite keeps no list of connections; a live owner is judged by its marker alone.
@@ -129,6 +171,7 @@ class SqliteBackend:
         path = self._path(name)
         for file in (path, *(Path(f"{path}{side}") for side in SIDE_FILES)):
             file.unlink(missing_ok=True)
+        point("drop:dropped")
         self._marker_path(name).unlink(missing_ok=True)
 
     def list_managed(self) -> list[ManagedDatabase]:
@@ -136,8 +179,8 @@ class SqliteBackend:
         folder = self._state / "markers"
         for marker_file in sorted(folder.glob(f"*{self._suffix}.json")):
             name = marker_file.name[: -len(f"{self._suffix}.json")]
-            marker = Marker.from_json(marker_file.read_text())
-            if marker is not None and self.exists(name):
+            marker = self.marker(name)
+            if marker is not None:
                 managed.append(ManagedDatabase(name, marker))
         return managed
 
@@ -154,9 +197,11 @@ class SqliteBackend:
             yield
 
     def hold_shared(self, key: str) -> None:
+        if key in self._held:
+            return
         handle = self._lock_path(f"in-use:{key}").open("ab")
         fcntl.flock(handle, fcntl.LOCK_SH)
-        self._held.setdefault(key, handle)
+        self._held[key] = handle
 
     def try_exclusive(self, key: str) -> bool:
         handle = self._lock_path(f"in-use:{key}").open("ab")

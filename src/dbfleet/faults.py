@@ -1,0 +1,35 @@
+"""Named crash points, so that tests can kill a real process at each step of its work.
+
+A crash-safety claim is only as good as the crash that tested it: reasoning about "what if the
+process dies here" missed three windows before this existed. Each step that creates, signs,
+clones, renames or drops a database calls ``point(step)``; a test sets ``DBFLEET_KILL_AT`` to a
+step and the process that reaches it dies by SIGKILL, with no chance to clean up. The variable is
+read at each call and only a test sets it; unset, a point costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+#: ``step`` or ``step,step``: the steps at which a process kills itself.
+KILL_AT = "DBFLEET_KILL_AT"
+
+#: Every step a test can name, so that a typo in a test fails instead of never firing.
+STEPS = (
+    "create:before",  # about to create a database
+    "create:created",  # created, not yet signed
+    "create:signed",  # signed under its staging name, not yet renamed into place
+    "clone:copying",  # part of a clone copied (MySQL/MariaDB copies table by table)
+    "template:renamed",  # the build renamed to the template's name, not yet marked complete
+    "drop:dropped",  # the database dropped, its registry row or marker file not yet removed
+    "migrate:running",  # the migration child started
+)
+
+
+def point(step: str) -> None:
+    """Die here, by SIGKILL, when a test asked for this step."""
+    wanted = os.environ.get(KILL_AT)
+    if wanted and step in wanted.split(","):
+        assert step in STEPS, step
+        os.kill(os.getpid(), signal.SIGKILL)
