@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from dbfleet.config import DEFAULT_EXPORT, Embedded, distributes, resolve
+from dbfleet.errors import ConfigError
 
 ROOT = Path("/project")
 
@@ -71,3 +72,18 @@ def test_distributes_counts_workers_as_xdist_will(
     options: dict[str, object], environ: dict[str, str], expected: int
 ) -> None:
     assert distributes(options, environ) == expected
+
+
+def test_namespace_comes_from_command_line_environment_or_ini() -> None:
+    env = {"DBFLEET_NAMESPACE": "env_ns"}
+    ini = {"dbfleet_namespace": "ini_ns"}
+    assert resolve({"namespace": "cli_ns"}, env, ini, ROOT).namespace == "cli_ns"
+    assert resolve({}, env, ini, ROOT).namespace == "env_ns"
+    assert resolve({}, {}, ini, ROOT).namespace == "ini_ns"
+    assert resolve({}, {}, {}, ROOT).namespace is None
+
+
+@pytest.mark.parametrize("bad", ["CI", "ci-3", "_ci", "x" * 17, "ci 3"])
+def test_a_namespace_that_would_not_fit_every_identifier_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="is not 1-16 lowercase letters"):
+        resolve({}, {"DBFLEET_NAMESPACE": bad}, {}, ROOT)

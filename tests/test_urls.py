@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from dbfleet.errors import ConfigError
 from dbfleet.urls import (
+    SERIAL_WORKER,
     SecretURL,
     connectable,
     fit_identifier,
@@ -89,3 +90,11 @@ def test_secret_url_repr_hides_the_password_but_str_keeps_it() -> None:
     assert "hunter2" not in repr(secret)
     assert "hunter2" in str(secret)
     assert secret == "postgresql://app:hunter2@h/db"
+
+
+def test_a_namespace_goes_between_the_base_and_the_worker_id() -> None:
+    assert worker_database_name("app_test", "gw0", 63, "ci3") == "app_test_ci3_gw0"
+    assert worker_database_name("app_test", SERIAL_WORKER, 63, "ci3") == "app_test_ci3"
+    long = worker_database_name("a" * 80, "gw0", 63, "ci3")
+    assert len(long) == 63
+    assert long.endswith("_ci3_gw0")

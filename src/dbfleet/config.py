@@ -6,9 +6,15 @@ Resolution is a pure function of three mappings, so precedence is unit-tested wi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from dbfleet.errors import ConfigError
+
+#: What a namespace may be: short enough to leave room in a 63-byte name, safe in any identifier.
+NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_]{0,15}")
 
 #: ``dbfleet_url = embedded`` starts a throwaway PostgreSQL instead of naming a server;
 #: ``embedded+asyncpg/app_test`` also picks the driver and the base database name.
@@ -47,6 +53,9 @@ class Settings:
     export: tuple[str, ...]
     keep: bool
     rootdir: Path
+    #: Put between the base name and the worker id (``app_test_ci3_gw0``), for CI jobs and
+    #: checkouts that share a server; None lets a run pick one only when its names are taken.
+    namespace: str | None = None
 
     @property
     def active(self) -> bool:
@@ -78,6 +87,17 @@ def resolve(
         _as_str(ini.get("dbfleet_migrate")),
     )
     export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
+    namespace = _first(
+        _as_str(cli.get("namespace")),
+        environ.get("DBFLEET_NAMESPACE"),
+        _as_str(ini.get("dbfleet_namespace")),
+    )
+    if namespace is not None and not NAMESPACE.fullmatch(namespace):
+        raise ConfigError(
+            f"dbfleet: namespace {namespace!r} is not 1-16 lowercase letters, digits or _ "
+            "(starting with a letter or digit); set dbfleet_namespace, --dbfleet-namespace or "
+            "DBFLEET_NAMESPACE to e.g. ci_3"
+        )
     return Settings(
         url=url,
         embedded=embedded,
@@ -86,6 +106,7 @@ def resolve(
         export=export,
         keep=bool(cli.get("keep")),
         rootdir=rootdir,
+        namespace=namespace,
     )
 
 

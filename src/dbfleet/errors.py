@@ -25,3 +25,11 @@ class MigrationError(DbfleetError):
 
 class OwnershipError(DbfleetError):
     """A database dbfleet needs exists but is not dbfleet's to drop, or belongs to a live run."""
+
+
+class HeldByLiveRun(OwnershipError):
+    """A name this run needs belongs to a run that is still going: a reason to take a namespace."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name

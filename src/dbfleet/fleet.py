@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from dbfleet.backends.base import Backend
-from dbfleet.errors import MigrationError, OwnershipError
+from dbfleet.errors import HeldByLiveRun, MigrationError, OwnershipError
 from dbfleet.fingerprint import TemplateFingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_run
 from dbfleet.migrate import Migrator
@@ -203,11 +203,12 @@ def provision(
     worker_id: str,
     template: Template,
     run: Run,
+    namespace: str | None = None,
 ) -> FleetDatabase:
     """Clone this worker's database from the template, clearing a crashed run's leftover."""
     started = time.perf_counter()
     base = backend.base_name
-    name = worker_database_name(base, worker_id, backend.name_limit)
+    name = worker_database_name(base, worker_id, backend.name_limit, namespace)
     claim_run(backend, run)
     # Locked per name, not per template: clones of one template may run at once (measured: no
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
@@ -225,6 +226,7 @@ def provision_by_migrating(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    namespace: str | None = None,
 ) -> FleetDatabase:
     """The hand-written-conftest baseline: an empty database per worker, migrated in place.
 
@@ -233,7 +235,7 @@ def provision_by_migrating(
     """
     started = time.perf_counter()
     base = backend.base_name
-    name = worker_database_name(base, worker_id, backend.name_limit)
+    name = worker_database_name(base, worker_id, backend.name_limit, namespace)
     claim_run(backend, run)
     with backend.lock(f"dbfleet:database:{name}"):
         _clear_the_way(backend, name, base, run)
@@ -257,25 +259,78 @@ def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bo
     if not existing.owned_by(run):
         alive = existing.owner_alive() is not False or backend.has_sessions(name)
         if alive:
-            raise OwnershipError(
+            raise HeldByLiveRun(
                 f"dbfleet: database {name} belongs to another run that is still going "
                 f"(run {existing.run} on {existing.host}:{existing.pid}); wait for it to finish, "
-                "or give this run another database name in dbfleet_url"
+                "or give this run its own dbfleet_namespace",
+                name,
             )
     if drop:
         backend.drop(name)
 
 
-def check_free(backend: Backend, *, worker_ids: list[str], run: Run) -> None:
-    """Fail in the controller, before any worker starts, if a worker's name is taken.
+def _name_claim(name: str) -> str:
+    """Held exclusively, for the whole run, by the process that decided to use ``name``."""
+    return f"dbfleet:name:{name}"
 
-    A worker failing on its own is reported by xdist as a crash and replaced under a new id,
-    which would hide the collision instead of stopping the run.
+
+@dataclass(frozen=True)
+class Reservation:
+    """The names a run holds, and the namespace it took (None: the plain names)."""
+
+    namespace: str | None
+    names: tuple[str, ...]
+    #: Why a namespace was taken when none was asked for ("" otherwise).
+    reason: str = ""
+
+
+def reserve(
+    backend: Backend, *, worker_ids: list[str], run: Run, namespace: str | None
+) -> Reservation:
+    """Claim every name the run needs before anything is created, in the controller (or the
+    serial process), so that two runs started at the same instant cannot both pick them.
+
+    A run whose names another live run holds takes a namespace of its own, derived from its run
+    id, unless the user chose one; an unmarked database in the way still stops the run. A worker
+    failing on its own would be reported by xdist as a crash and replaced under a new id, which
+    would hide the collision instead of resolving it.
     """
-    base = backend.base_name
-    for worker_id in worker_ids:
-        name = worker_database_name(base, worker_id, backend.name_limit)
-        _clear_the_way(backend, name, base, run, drop=False)
+
+    def names(candidate: str | None) -> tuple[str, ...]:
+        return tuple(
+            worker_database_name(backend.base_name, worker_id, backend.name_limit, candidate)
+            for worker_id in worker_ids
+        )
+
+    if namespace is not None:
+        return Reservation(namespace, _claim(backend, names(namespace), run))
+    try:
+        return Reservation(None, _claim(backend, names(None), run))
+    except HeldByLiveRun as held:
+        tag = run.id[:6]
+        reason = f"{held.name} is held by a live run"
+        return Reservation(tag, _claim(backend, names(tag), run), reason)
+
+
+def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...]:
+    """Take every name's claim and check that nothing live is in the way; all or none."""
+    claimed: list[str] = []
+    try:
+        for name in names:
+            if not backend.try_exclusive(_name_claim(name)):
+                raise HeldByLiveRun(
+                    f"dbfleet: database {name} belongs to another run that is still going; "
+                    "wait for it to finish, or give this run its own dbfleet_namespace",
+                    name,
+                )
+            claimed.append(name)
+        for name in names:
+            _clear_the_way(backend, name, backend.base_name, run, drop=False)
+    except BaseException:
+        for name in claimed:
+            backend.release_exclusive(_name_claim(name))
+        raise
+    return names
 
 
 def _fleet_database(

@@ -30,12 +30,13 @@ from dbfleet.errors import DbfleetError
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     FleetDatabase,
+    Reservation,
     Template,
-    check_free,
     ensure_template,
     provision,
     provision_by_migrating,
     release,
+    reserve,
     sweep_run,
 )
 from dbfleet.marker import Run
@@ -87,6 +88,7 @@ class FleetState:
     worker_databases: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     record: RunRecord = field(default_factory=RunRecord)
+    reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
 
 
 STATE = pytest.StashKey[FleetState]()
@@ -107,6 +109,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SPEC",
         help="how the template schema is built: alembic[:INI], sql:PATH, "
         "python:module:function or cmd:COMMAND; env DBFLEET_MIGRATE; ini dbfleet_migrate",
+    )
+    group.addoption(
+        "--dbfleet-namespace",
+        dest="dbfleet_namespace",
+        metavar="NAME",
+        help="put NAME between the base name and the worker id (app_test_NAME_gw0), for CI jobs "
+        "sharing a server; env DBFLEET_NAMESPACE; ini dbfleet_namespace",
     )
     group.addoption(
         "--dbfleet-keep",
@@ -179,6 +188,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
     )
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
+    parser.addini("dbfleet_namespace", "put between the base name and the worker id", default="")
     parser.addini(
         "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
     )
@@ -208,8 +218,12 @@ def _settings(config: pytest.Config) -> Settings:
         "migrate": getattr(namespace, "dbfleet_migrate", None),
         "keep": getattr(namespace, "dbfleet_keep", False),
         "embedded": getattr(namespace, "dbfleet_embedded", False),
+        "namespace": getattr(namespace, "dbfleet_namespace", None),
     }
-    ini = {name: config.getini(name) for name in ("dbfleet_url", "dbfleet_migrate")}
+    ini = {
+        name: config.getini(name)
+        for name in ("dbfleet_url", "dbfleet_migrate", "dbfleet_namespace")
+    }
     ini["dbfleet_fingerprint"] = config.getini("dbfleet_fingerprint")
     ini["dbfleet_export"] = config.getini("dbfleet_export")
     rootdir = config.inipath.parent if config.inipath else config.rootpath
@@ -221,10 +235,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     namespace = early_config.known_args_namespace
     if getattr(namespace, "help", False) or getattr(namespace, "version", False):
         return
-    settings = _settings(early_config)
-    if not settings.active:
-        return
     try:
+        settings = _settings(early_config)
+        if not settings.active:
+            return
         state = _start(settings, vars(early_config.known_args_namespace))
     except DbfleetError as error:
         raise pytest.UsageError(str(error)) from None
@@ -238,7 +252,8 @@ def _controller() -> dict[str, str] | None:
         return None
     try:
         message = json.loads(raw)
-        return {key: str(message[key]) for key in ("run", "url", "template", "fingerprint")}
+        keys = ("run", "url", "template", "fingerprint", "namespace")
+        return {key: str(message[key]) for key in keys}
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -261,20 +276,23 @@ def _start(settings: Settings, options: dict[str, Any]) -> FleetState:
     workers = distributes(options, os.environ)
     backend = open_backend(base_url)
     try:
-        template = None if migrating else _template(backend, settings, migrator, run)
         role: Role = "controller" if workers else "serial"
+        ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
+        # Every name first, so a refused run builds nothing; the claims last as long as the
+        # backend's connection, which stays open for the run (it also holds the in-use lock).
+        reservation = reserve(backend, worker_ids=ids, run=run, namespace=settings.namespace)
+        template = None if migrating else _template(backend, settings, migrator, run)
         state = FleetState(settings, role, run, base_url, template, embedded=embedded)
-        # The backend stays open for the run: its connection holds the template's in-use lock.
+        state.reservation = reservation
         state.backend = backend
         if role == "controller":
-            ids = [f"gw{index}" for index in range(workers)]
-            check_free(backend, worker_ids=ids, run=run)
             os.environ[CONTROLLER_ENV] = json.dumps(
                 {
                     "run": run.id,
                     "url": connectable(base_url),
                     "template": template.name if template else "",
                     "fingerprint": template.fingerprint if template else "",
+                    "namespace": reservation.namespace or "",
                 }
             )
             # The controller runs no test; a conftest it imports that connects at import time
@@ -311,12 +329,14 @@ def _provision(
     backend: Backend, state: FleetState, worker_id: str, migrator: Migrator
 ) -> FleetDatabase:
     """Clone from the template, or (no template: the migrate baseline) migrate in place."""
+    namespace = state.reservation.namespace
     if state.template is not None:
         return provision(
             backend,
             worker_id=worker_id,
             template=state.template,
             run=state.run,
+            namespace=namespace,
         )
     return provision_by_migrating(
         backend,
@@ -325,6 +345,7 @@ def _provision(
         run=state.run,
         environ=dict(os.environ),
         export=state.settings.export,
+        namespace=namespace,
     )
 
 
@@ -335,6 +356,7 @@ def _start_worker(settings: Settings, controller: dict[str, str]) -> FleetState:
     if controller["template"]:
         template = Template(controller["template"], controller["fingerprint"], True, 0.0)
     state = FleetState(settings, "worker", run, base_url, template)
+    state.reservation = Reservation(controller["namespace"] or None, ())
     migrator = parse_migrator(settings.migrate, settings.rootdir)
     backend = open_backend(base_url)
     try:
@@ -365,6 +387,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if state is None:
         return None
     target = state.database.name if state.database else "a database per worker"
+    namespace = state.reservation.namespace
+    if namespace:
+        why = f": {state.reservation.reason}" if state.reservation.reason else ""
+        target += f" (namespace {namespace}{why})"
     return f"dbfleet: {redacted(state.base_url)} -> {target}, {_template_line(state.template)}"
 
 
@@ -433,6 +459,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Recorder(record, state, report, html), RECORDER)
     shard = config.getoption("dbfleet_shard")
     if shard:
+        # Read the inputs here, before any worker starts: a bad file found in an xdist worker
+        # would surface as INTERNALERROR, not as the one line a serial run gives.
+        try:
+            durations.load(_durations_path(config))
+            _saved_plan(config, shard[1])
+        except DbfleetError as error:
+            raise pytest.UsageError(str(error)) from None
         config.pluginmanager.register(ShardCheck(shard), "dbfleet-shard-check")
         config.stash[SHARD_DIR] = Path(tempfile.mkdtemp(prefix="dbfleet-shard-"))
     if config.getoption("dbfleet_dist"):

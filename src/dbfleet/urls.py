@@ -90,13 +90,19 @@ def fit_identifier(base: str, suffix: str, limit: int) -> str:
     return f"{head}_{digest}{suffix}"
 
 
-def worker_database_name(base: str, worker_id: str, limit: int) -> str:
-    """``{base}_{worker_id}`` for xdist workers; the base name itself for a serial run.
+def worker_database_name(
+    base: str, worker_id: str, limit: int, namespace: str | None = None
+) -> str:
+    """``{base}_{worker_id}`` for xdist workers; the base name itself for a serial run; with a
+    namespace, ``{base}_{namespace}_{worker_id}`` and ``{base}_{namespace}``.
 
-    Both are fitted to the server's limit: PostgreSQL would otherwise truncate a long name
+    All are fitted to the server's limit: PostgreSQL would otherwise truncate a long name
     silently, and dbfleet would never find the database again to drop it.
     """
-    return fit_identifier(base, "" if worker_id == SERIAL_WORKER else f"_{worker_id}", limit)
+    suffix = "" if worker_id == SERIAL_WORKER else f"_{worker_id}"
+    if namespace:
+        suffix = f"_{namespace}{suffix}"
+    return fit_identifier(base, suffix, limit)
 
 
 def with_database(url: URL, database: str) -> URL:

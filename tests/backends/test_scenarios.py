@@ -82,15 +82,16 @@ def test_a_crashed_runs_leftover_is_replaced(
     assert _not_templates(server, base) == set()
 
 
-def test_a_live_runs_database_is_not_taken_over(
+def test_a_live_runs_database_is_not_taken_over_and_the_run_takes_a_namespace(
     suite: pytest.Pytester, server: Server, base: str
 ) -> None:
     live = Run("liverun00003", Run.current().host, Run.current().pid, process_space())
     server.plant(base, Marker.new("worker", base, "0" * 64, live))
     result = run(suite)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*database {base} belongs to another run that is still going*"])
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines([f"dbfleet: * (namespace *: {base} is held by a live run)*"])
     assert server.precious(base) == [("keep me",)]
+    assert _not_templates(server, base) == {base}
 
 
 def test_a_failing_migration_leaves_nothing_behind(

@@ -15,7 +15,7 @@ from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import ensure_template
 from dbfleet.marker import Marker, Run, process_space
 from dbfleet.migrate import parse_migrator
-from support import SECRET, create_database, run
+from support import SECRET, create_database, marker_of, run
 
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 
@@ -45,17 +45,19 @@ def test_auto_resolving_to_no_workers_runs_serially_on_its_own_database(
     run(project, "-n", "auto").assert_outcomes(passed=1)
 
 
-def test_controller_refuses_a_live_runs_worker_database_before_starting_workers(
+def test_controller_takes_a_namespace_before_starting_workers_when_a_live_run_holds_a_name(
     project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
 ) -> None:
     live = Run("liverun00002", Run.current().host, Run.current().pid, process_space())
     create_database(admin, f"{base_name}_gw1", Marker.new("worker", base_name, "0" * 64, live))
     project.makepyfile(test_db=TESTS)
     result = run(project, "-n", "2")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        [f"ERROR: dbfleet: database {base_name}_gw1 belongs to another run*"]
-    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*(namespace *: {base_name}_gw1 is held by a live run)*"])
+    # No worker crashed and was replaced under another id.
+    assert "[gw2]" not in result.stdout.str()
+    assert "crashed" not in result.stdout.str()
+    assert '"liverun00002"' in (marker_of(admin, f"{base_name}_gw1") or "")
 
 
 def test_a_dead_owners_database_still_in_use_is_not_dropped(
@@ -69,7 +71,8 @@ def test_a_dead_owners_database_still_in_use_is_not_dropped(
     with psycopg.connect(dsn) as user:
         project.makepyfile(test_db=TESTS)
         result = run(project)
-        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.assert_outcomes(passed=1)  # in a namespace of its own
+        result.stdout.fnmatch_lines([f"*(namespace *: {base_name} is held by a live run)*"])
         assert user.execute("SELECT 1").fetchone() == (1,)
 
 

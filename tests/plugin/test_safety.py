@@ -65,11 +65,24 @@ def test_database_of_a_live_run_is_not_taken_over(
     create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, live))
     project.makepyfile(test_db=TESTS)
     result = run(project)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*(namespace *: {base_name} is held by a live run)*"])
+    assert '"liverun00001"' in (marker_of(admin, base_name) or "")
+
+
+def test_an_explicit_namespace_held_by_a_live_run_is_one_line(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    live = Run("liverun00004", Run.current().host, Run.current().pid, process_space())
+    create_database(admin, f"{base_name}_ci3", Marker.new("worker", base_name, "0" * 64, live))
+    project.makepyfile(test_db=TESTS)
+    result = run(project, "--dbfleet-namespace", "ci3")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        [f"*database {base_name} belongs to another run that is still going*"]
+        [f"ERROR: dbfleet: database {base_name}_ci3 belongs to another run that is still going*"]
     )
-    assert '"liverun00001"' in (marker_of(admin, base_name) or "")
+    assert "Traceback" not in result.stderr.str()
+    assert '"liverun00004"' in (marker_of(admin, base_name + "_ci3") or "")
 
 
 def test_database_of_a_run_on_another_host_is_not_taken_over(
@@ -78,5 +91,5 @@ def test_database_of_a_run_on_another_host_is_not_taken_over(
     elsewhere = Run("otherhost001", "ci-runner-elsewhere", 1)
     create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, elsewhere))
     project.makepyfile(test_db=TESTS)
-    assert run(project).ret == pytest.ExitCode.USAGE_ERROR
+    run(project).assert_outcomes(passed=1)  # in a namespace of its own
     assert '"otherhost001"' in (marker_of(admin, base_name) or "")

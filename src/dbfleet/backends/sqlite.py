@@ -60,6 +60,15 @@ class SqliteBackend:
             )
         self._state = self._directory / ".dbfleet"
         self._held: dict[str, IO[bytes]] = {}
+        try:
+            for folder in ("markers", "locks"):
+                (self._state / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                f"dbfleet: cannot write dbfleet's markers and locks in {self._state} "
+                f"({error.strerror or error}); they must live beside the SQLite files, so point "
+                "dbfleet_url at a file in a writable directory"
+            ) from None
 
     def _path(self, name: str) -> Path:
         return self._directory / f"{name}{self._suffix}"

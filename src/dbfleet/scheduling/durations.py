@@ -391,11 +391,17 @@ def update(
     cache directory never lose each other's results; the write itself is a temp file and
     ``os.replace``, so readers that do not lock still never see half a file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(f"{path}.lock", timeout=timeout):
             store = change(load(path))
             save(store, path)
+    except OSError as error:
+        # A read-only checkout, say: the run itself is fine, only its record is lost.
+        raise DurationsError(
+            f"cannot record durations in {path} ({error.strerror or error}); the tests' own "
+            "outcome stands; set dbfleet_durations to a writable path to record them"
+        ) from error
     except Timeout as error:
         raise DurationsError(
             f"another process has held {path}.lock for {timeout:g} s; if no dbfleet run is"
