@@ -164,7 +164,8 @@ def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: s
         raise OwnershipError(
             f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will "
             f"not touch it; point dbfleet_url at another database name than {base!r} "
-            "or drop it yourself"
+            "or drop it yourself (a leftover of dbfleet 0.1, which cannot prove it is one, "
+            "too)"
         )
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Literal
 
 #: Bumped whenever what a template contains or how it is named changes, so old templates
-#: are never reused by a newer dbfleet (it also enters every fingerprint).
-TEMPLATE_FORMAT = 1
+#: are never reused by a newer dbfleet (it also enters every fingerprint). 2: signs inside.
+TEMPLATE_FORMAT = 2
 
 Kind = Literal["template", "building", "worker"]
 _KINDS: tuple[str, ...] = ("template", "building", "worker")

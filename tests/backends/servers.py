@@ -149,10 +149,8 @@ class MysqlServer:
             cursor.execute(f"INSERT INTO `{name}`.precious VALUES ('keep me')")
             if marker is not None:  # signed inside, as dbfleet signs what it creates
                 cursor.execute(
-                    f"CREATE TABLE `{name}`._dbfleet_sign (sign CHAR(8) PRIMARY KEY, complete BOOL)"
-                )
-                cursor.execute(
-                    f"INSERT INTO `{name}`._dbfleet_sign VALUES (%s, TRUE)", (marker.sign,)
+                    f"CREATE PROCEDURE `{name}`._dbfleet_sign() "
+                    f"COMMENT 'dbfleet {marker.sign} complete' BEGIN END"
                 )
         if marker is not None:
             backend = open_backend(

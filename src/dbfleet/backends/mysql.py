@@ -8,11 +8,13 @@ triggers and routines. bench/mysql_clone.py measured this against a dump/load; s
 There are no database comments either, so markers live in a registry schema,
 ``dbfleet_registry``, that only dbfleet writes: a schema without a row there is never dropped.
 A row alone proves nothing, since it outlives a schema dropped by hand: the schema must also hold
-the row's sign in a one-row table, ``_dbfleet_sign``, written in the same connection right after
-``CREATE DATABASE``, and marked complete only when the copy into it has finished. So a schema
-re-created by hand is the user's, and a crashed copy never looks like a finished template. An
-empty schema with a row (a crash between create and sign) has nothing to lose and counts as an
-unfinished build.
+the row's sign, as the comment of an empty stored procedure ``_dbfleet_sign`` created in the same
+connection right after ``CREATE DATABASE``, and marked complete only when the copy into it has
+finished. So a schema re-created by hand is the user's, and a crashed copy never looks like a
+finished template. An empty schema with a row (a crash between create and sign) has nothing to
+lose and counts as an unfinished build. A procedure, not a table: no table list, reflection or
+Alembic autogenerate comparison sees it, and unlike a stored function it needs no SUPER on a
+server with binary logging.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from dbfleet.urls import redacted, scrub
 
 REGISTRY = "dbfleet_registry"
 
-#: The table inside every schema dbfleet creates that holds its sign; never copied by a clone.
-SIGN_TABLE = "_dbfleet_sign"
+#: The procedure inside every schema dbfleet creates whose comment holds its sign
+#: (``dbfleet <sign> complete`` or ``… partial``); never copied by a clone.
+SIGN_ROUTINE = "_dbfleet_sign"
 
 #: How long GET_LOCK waits for a template build, in seconds.
 LOCK_TIMEOUT = 3600
@@ -162,17 +165,20 @@ class MysqlBackend:
         return marker if complete else replace(marker, kind="building")
 
     def _read_sign(self, name: str) -> tuple[str, bool] | None:
-        found = self._execute(
-            "read signs",
-            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
-            (name, SIGN_TABLE),
-        )
-        if not found:
-            return None
         rows = self._execute(
-            "read signs", f"SELECT sign, complete FROM {_q(name)}.{_q(SIGN_TABLE)}"
+            "read signs",
+            "SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES "
+            "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_NAME = %s AND ROUTINE_TYPE = 'PROCEDURE'",
+            (name, SIGN_ROUTINE),
         )
-        return (str(rows[0][0]), bool(rows[0][1])) if len(rows) == 1 else None
+        parts = str(rows[0][0]).split() if rows else []
+        if len(parts) != 3 or parts[0] != "dbfleet":
+            return None
+        return parts[1], parts[2] == "complete"
+
+    def _sign_comment(self, name: str, marker: Marker, *, complete: bool) -> str:
+        state = "complete" if complete else "partial"
+        return f"'dbfleet {marker.sign} {state}'"
 
     def _is_empty(self, name: str) -> bool:
         rows = self._execute(
@@ -198,15 +204,10 @@ class MysqlBackend:
         point("create:before")
         self._execute(doing, f"CREATE DATABASE {_q(name)}{options}")
         point("create:created")
+        comment = self._sign_comment(name, marker, complete=complete)
         self._execute(
             doing,
-            f"CREATE TABLE {_q(name)}.{_q(SIGN_TABLE)} "
-            "(sign CHAR(8) NOT NULL PRIMARY KEY, complete BOOL NOT NULL)",
-        )
-        self._execute(
-            doing,
-            f"INSERT INTO {_q(name)}.{_q(SIGN_TABLE)} (sign, complete) VALUES (%s, %s)",
-            (marker.sign, complete),
+            f"CREATE PROCEDURE {_q(name)}.{_q(SIGN_ROUTINE)}() COMMENT {comment} BEGIN END",
         )
 
     def create_empty(self, name: str, marker: Marker) -> None:
@@ -228,7 +229,8 @@ class MysqlBackend:
         options = f" CHARACTER SET {charset[0]} COLLATE {charset[1]}"
         self._create_signed(name, marker, complete=False, doing=doing, options=options)
         self._copy_schema(template, name, doing)
-        self._execute(doing, f"UPDATE {_q(name)}.{_q(SIGN_TABLE)} SET complete = TRUE")
+        comment = self._sign_comment(name, marker, complete=True)
+        self._execute(doing, f"ALTER PROCEDURE {_q(name)}.{_q(SIGN_ROUTINE)} COMMENT {comment}")
 
     def _copy_schema(self, source: str, target: str, doing: str) -> None:
         self._execute(doing, f"USE {_q(target)}")
@@ -239,9 +241,8 @@ class MysqlBackend:
                 for row in self._execute(
                     doing,
                     "SELECT TABLE_NAME FROM information_schema.TABLES "
-                    "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> %s "
-                    "ORDER BY TABLE_NAME",
-                    (source, SIGN_TABLE),
+                    "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+                    (source,),
                 )
             ]
             for table in tables:
@@ -274,7 +275,8 @@ class MysqlBackend:
                 (
                     "PROCEDURE",
                     "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE'",
+                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE' "
+                    f"AND ROUTINE_NAME <> '{SIGN_ROUTINE}'",
                 ),
                 (
                     "FUNCTION",

@@ -16,7 +16,7 @@ from typing import Any
 import pymysql
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.mysql import SIGN_TABLE, _connect_kwargs, _q
+from dbfleet.backends.mysql import _connect_kwargs, _q
 from dbfleet.errors import DbfleetError
 from dbfleet.isolation.restore import Changes, Restored
 from dbfleet.urls import scrub
@@ -59,9 +59,9 @@ class MysqlRestorer:
             "JOIN information_schema.TABLES t "
             "ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
             "WHERE c.TABLE_SCHEMA = %s AND t.TABLE_TYPE = 'BASE TABLE' "
-            "AND c.EXTRA NOT LIKE '%%GENERATED%%' AND c.TABLE_NAME <> %s "
+            "AND c.EXTRA NOT LIKE '%%GENERATED%%' "
             "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
-            (self._schema, SIGN_TABLE),
+            (self._schema,),
         )
         for table, column in rows:
             self._columns.setdefault(str(table), []).append(str(column))
