@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.postgres import connect_kwargs
 from dbfleet.embedded import start_server
 
 RESULTS = Path(__file__).parent / "results"
@@ -67,13 +67,13 @@ def main() -> None:
         datadir = Path(tempfile.mkdtemp(prefix="dbfleet-bench-pg-")) / "pgdata"
         datadir.parent.chmod(0o755)  # as root the server runs as another user
         url, _server = start_server(datadir, cleanup_mode="delete")
-    conn = psycopg.connect(**_connect_kwargs(url, "postgres"), autocommit=True)
+    conn = psycopg.connect(**connect_kwargs(url, "postgres"), autocommit=True)
     version = conn.info.server_version
     template = "bench_clone_tpl"
     drop(conn, template)
     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
     script = schema_sql()
-    with psycopg.connect(**_connect_kwargs(url, template)) as tpl:
+    with psycopg.connect(**connect_kwargs(url, template)) as tpl:
         tpl.execute(script.encode())
 
     results: dict[str, Any] = {
@@ -112,7 +112,7 @@ def main() -> None:
         name = f"bench_migrate_{i}"
         started = time.perf_counter()
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        with psycopg.connect(**_connect_kwargs(url, name)) as db:
+        with psycopg.connect(**connect_kwargs(url, name)) as db:
             db.execute(script.encode())
         migrate.append(time.perf_counter() - started)
     for i in range(max(3, args.repeat // 3)):
@@ -131,7 +131,7 @@ def main() -> None:
                 sql.Identifier(name), sql.SQL(setting)
             )
         )
-        with psycopg.connect(**_connect_kwargs(url, name)) as db:
+        with psycopg.connect(**connect_kwargs(url, name)) as db:
             started = time.perf_counter()
             for i in range(500):
                 db.execute("INSERT INTO t0 (code, amount) VALUES (%s, 1)", (f"x{i}",))

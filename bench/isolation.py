@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from dbfleet.backends import open_backend
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.postgres import connect_kwargs
 from dbfleet.isolation.engines import LoopEngines, async_engine
 from dbfleet.urls import connectable
 
@@ -192,7 +192,7 @@ def run_level(
 
 def baselines(server: Any, template: str, repeat: int) -> dict[str, Any]:
     """The alternatives without dbfleet's isolation, on a copy of the same template."""
-    admin = psycopg.connect(**_connect_kwargs(server, "postgres"), autocommit=True)
+    admin = psycopg.connect(**connect_kwargs(server, "postgres"), autocommit=True)
     results: dict[str, Any] = {}
 
     # A database per test, cloned and dropped on the test's critical path.
@@ -205,7 +205,7 @@ def baselines(server: Any, template: str, repeat: int) -> dict[str, Any]:
                 sql.Identifier(name), sql.Identifier(template)
             )
         )
-        psycopg.connect(**_connect_kwargs(server, name)).close()
+        psycopg.connect(**connect_kwargs(server, name)).close()
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         samples.append(time.perf_counter() - started)
     results["database_per_test_without_pool"] = percentiles(samples)
@@ -226,7 +226,7 @@ def baselines(server: Any, template: str, repeat: int) -> dict[str, Any]:
     truncate = sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
         sql.SQL(", ").join(map(sql.Identifier, tables))
     )
-    with psycopg.connect(**_connect_kwargs(server, name), autocommit=True) as conn:
+    with psycopg.connect(**connect_kwargs(server, name), autocommit=True) as conn:
         for label, statement in (
             ("truncate_all_tables", truncate.as_string(conn)),
             ("truncate_all_tables_and_reseed", truncate.as_string(conn) + ";" + reseed),
@@ -323,7 +323,7 @@ def measure(results: dict[str, Any], server: Any, base: str, url: str, args: Any
     if kind != "postgresql":
         return
 
-    with psycopg.connect(**_connect_kwargs(server, "postgres"), autocommit=True) as admin:
+    with psycopg.connect(**connect_kwargs(server, "postgres"), autocommit=True) as admin:
         results["server_version"] = admin.info.server_version
         row = admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (base + "_tpl_%",)
@@ -350,7 +350,7 @@ def drop_all(server: Any, base: str) -> None:
         finally:
             backend.close()
         return
-    with psycopg.connect(**_connect_kwargs(server, "postgres"), autocommit=True) as admin:
+    with psycopg.connect(**connect_kwargs(server, "postgres"), autocommit=True) as admin:
         rows = admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (base + "%",)
         ).fetchall()

@@ -22,7 +22,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from backends.servers import MysqlServer, PostgresServer, Server, SqliteServer
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.postgres import connect_kwargs
 from dbfleet.embedded import start_server
 from dbfleet.errors import DbfleetError
 from dbfleet.urls import connectable
@@ -36,7 +36,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def _reachable(url: URL) -> bool:
     try:
-        psycopg.connect(**_connect_kwargs(url, url.database or "postgres")).close()
+        psycopg.connect(**connect_kwargs(url, url.database or "postgres")).close()
     except psycopg.OperationalError:
         return False
     return True
@@ -88,7 +88,7 @@ def mysql_server() -> MysqlServer:
 
 @pytest.fixture
 def admin(pg_server: URL) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    with psycopg.connect(**_connect_kwargs(pg_server, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(**connect_kwargs(pg_server, "postgres"), autocommit=True) as conn:
         yield conn
 
 

@@ -19,7 +19,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends import open_backend
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.postgres import connect_kwargs
 from dbfleet.marker import Marker
 from dbfleet.urls import connectable
 
@@ -69,7 +69,7 @@ class PostgresServer:
     def _admin(
         self, database: str = "postgres"
     ) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-        with psycopg.connect(**_connect_kwargs(self.server, database), autocommit=True) as conn:
+        with psycopg.connect(**connect_kwargs(self.server, database), autocommit=True) as conn:
             yield conn
 
     def names(self, prefix: str) -> set[str]:

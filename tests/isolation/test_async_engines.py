@@ -11,14 +11,14 @@ from inner_projects import make_project, run_inner
 from sqlalchemy import text
 
 from backends.servers import Server
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.postgres import connect_kwargs
 from dbfleet.isolation.engines import LoopEngines
 from dbfleet.urls import parse_url
 
 
 def _sessions(url: str) -> int:
     parsed = parse_url(url)
-    with psycopg.connect(**_connect_kwargs(parsed, "postgres"), autocommit=True) as admin:
+    with psycopg.connect(**connect_kwargs(parsed, "postgres"), autocommit=True) as admin:
         row = admin.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (parsed.database,)
         ).fetchone()
@@ -29,7 +29,7 @@ def _sessions(url: str) -> int:
 def test_one_engine_per_loop_reused_within_it_and_closed_with_it(pg: Server, base: str) -> None:
     url = pg.url(base).replace("postgresql+psycopg", "postgresql+asyncpg")
     # The base database itself is enough here; dbfleet only names it.
-    with psycopg.connect(**_connect_kwargs(parse_url(url), "postgres"), autocommit=True) as admin:
+    with psycopg.connect(**connect_kwargs(parse_url(url), "postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{base}"')
     engines = LoopEngines(url)
     pids: list[set[int]] = []

@@ -7,6 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
+from dbfleet.backends import pool_backend_url
+from dbfleet.backends.postgres import crash_safe_url
+from dbfleet.backends.tables import parents_first, referencing_closure
 from dbfleet.errors import ConfigError
 from dbfleet.isolation import engines
 from dbfleet.isolation.drivers import async_driver, missing_driver, sync_driver
@@ -19,9 +22,6 @@ from dbfleet.isolation.levels import (
     marked_level,
     resolve,
 )
-from dbfleet.isolation.postgres import crash_safe_url
-from dbfleet.isolation.restore import pool_backend_url
-from dbfleet.isolation.tables import parents_first, referencing_closure
 
 # -- settings -------------------------------------------------------------------------------
 

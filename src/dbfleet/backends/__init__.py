@@ -1,12 +1,16 @@
-"""Database servers behind one small protocol; the rest of dbfleet never branches on the kind."""
+"""Database kinds behind two small protocols; the rest of dbfleet never branches on the kind.
+
+Each kind is one package (``postgres``, ``mysql``, ``sqlite``) holding its server operations,
+its ownership sign and its restorer; this module is the one place that picks the package.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import Backend
+from dbfleet.backends.base import Backend, Changes, Restored, Restorer
 from dbfleet.errors import ConfigError
-from dbfleet.urls import redacted
+from dbfleet.urls import parse_url, redacted
 
 
 def open_backend(url: URL) -> Backend:
@@ -35,4 +39,40 @@ def open_backend(url: URL) -> Backend:
     )
 
 
-__all__ = ["Backend", "open_backend"]
+def open_restorer(url: str | URL) -> Restorer:
+    """The restorer for the database at ``url`` (the worker's own database)."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    kind = parsed.get_backend_name()
+    if kind == "postgresql":
+        from dbfleet.backends.postgres import PostgresRestorer
+
+        return PostgresRestorer(parsed)
+    if kind in ("mysql", "mariadb"):
+        from dbfleet.backends.mysql import MysqlRestorer
+
+        return MysqlRestorer(parsed)
+    if kind == "sqlite":
+        from dbfleet.backends.sqlite import SqliteRestorer
+
+        return SqliteRestorer(parsed)
+    raise ConfigError(f"dbfleet: isolation does not support {parsed.drivername!r} databases")
+
+
+def pool_backend_url(url: URL, server_version: str) -> URL:
+    """The URL the fresh pool provisions through; see ``postgres.crash_safe_url`` for why."""
+    if url.get_backend_name() == "postgresql" and server_version.isdigit():
+        from dbfleet.backends.postgres import crash_safe_url
+
+        return crash_safe_url(url, int(server_version))
+    return url
+
+
+__all__ = [
+    "Backend",
+    "Changes",
+    "Restored",
+    "Restorer",
+    "open_backend",
+    "open_restorer",
+    "pool_backend_url",
+]

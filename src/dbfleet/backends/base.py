@@ -1,7 +1,13 @@
-"""The Backend protocol: everything dbfleet asks of a database server, and nothing more.
+"""The protocols a database kind implements: ``Backend`` (provisioning: create, sign, clone,
+drop, lock) and ``Restorer`` (what ``reset`` and the leak detector ask of a worker database).
 
 Modelled on pgtestdb's split: the fleet decides *what* to create, clone and drop; a backend only
-knows *how* on its server. Adding a database kind means adding one module that satisfies this.
+knows *how* on its server. Adding a database kind means adding one package under ``backends/``
+with both: its ``server`` module and its ``restore`` module.
+
+A restorer captures the database's rows once, at the start of the session, while it is still an
+untouched clone of the template; after a test it finds the tables whose rows changed, however and
+by whom they were written, and puts back exactly those (plus what references them).
 """
 
 from __future__ import annotations
@@ -94,5 +100,44 @@ class Backend(Protocol):
         ...
 
     def release_exclusive(self, key: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What differs from the captured template state."""
+
+    tables: frozenset[str] = frozenset()
+    sequences: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.sequences)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a reset put back: the tables emptied and refilled, the counters set back."""
+
+    tables: tuple[str, ...] = ()
+    sequences: tuple[str, ...] = ()
+
+
+class Restorer(Protocol):
+    def counts(self) -> dict[str, int]:
+        """Rows per table right now, committed rows only; for the leak detector."""
+        ...
+
+    def capture(self) -> None:
+        """Remember every table's rows and every counter's position as the template state."""
+        ...
+
+    def changes(self) -> Changes:
+        """Tables and counters that differ from the captured state (committed changes)."""
+        ...
+
+    def restore(self, changes: Changes) -> Restored:
+        """Bring what changed back to the captured state, in one transaction where possible."""
+        ...
 
     def close(self) -> None: ...

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 from sqlalchemy.engine import make_url
 
-from dbfleet.backends import open_backend
+from dbfleet.backends import Restorer, open_backend, open_restorer, pool_backend_url
 from dbfleet.errors import DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.isolation.engines import (
@@ -43,7 +43,6 @@ from dbfleet.isolation.levels import (
     resolve,
 )
 from dbfleet.isolation.pool import FreshPool
-from dbfleet.isolation.restore import Restorer, open_restorer, pool_backend_url
 from dbfleet.plugin import STATE, FleetState
 from dbfleet.urls import with_database
 

@@ -16,9 +16,9 @@ from typing import Any
 import pymysql
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.mysql import _connect_kwargs, _q
+from dbfleet.backends.base import Changes, Restored
+from dbfleet.backends.mysql.server import connect_kwargs, quote
 from dbfleet.errors import DbfleetError
-from dbfleet.isolation.restore import Changes, Restored
 from dbfleet.urls import scrub
 
 
@@ -27,7 +27,7 @@ class MysqlRestorer:
         self._url = url
         self._schema = url.database or ""
         try:
-            self._conn = pymysql.connect(**_connect_kwargs(url), database=self._schema)
+            self._conn = pymysql.connect(**connect_kwargs(url), database=self._schema)
         except pymysql.err.Error as error:
             raise self._error("connect to", error) from None
         # MariaDB and MySQL 5.7 have no statistics cache to bypass.
@@ -72,14 +72,14 @@ class MysqlRestorer:
             return {}
         names = list(self._columns)
         query = " UNION ALL ".join(
-            f"SELECT {i}, COUNT(*) FROM {_q(name)}" for i, name in enumerate(names)
+            f"SELECT {i}, COUNT(*) FROM {quote(name)}" for i, name in enumerate(names)
         )
         return {names[int(i)]: int(count) for i, count in self._execute(query)}
 
     def _checksums_now(self) -> dict[str, object]:
         if not self._columns:
             return {}
-        statement = "CHECKSUM TABLE " + ", ".join(_q(name) for name in self._columns)
+        statement = "CHECKSUM TABLE " + ", ".join(quote(name) for name in self._columns)
         # Rows come back as "schema.table", checksum.
         return {str(name).split(".", 1)[1]: value for name, value in self._execute(statement)}
 
@@ -94,7 +94,7 @@ class MysqlRestorer:
     def capture(self) -> None:
         self._inventory()
         self._rows = {
-            name: self._execute(f"SELECT {', '.join(map(_q, columns))} FROM {_q(name)}")
+            name: self._execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(name)}")
             for name, columns in self._columns.items()
         }
         self._checksums = self._checksums_now()
@@ -120,11 +120,11 @@ class MysqlRestorer:
                 try:
                     self._conn.begin()
                     for name in order:
-                        cursor.execute(f"DELETE FROM {_q(name)}")
+                        cursor.execute(f"DELETE FROM {quote(name)}")
                         columns = self._columns[name]
                         if self._rows[name]:
                             cursor.executemany(
-                                f"INSERT INTO {_q(name)} ({', '.join(map(_q, columns))}) "
+                                f"INSERT INTO {quote(name)} ({', '.join(map(quote, columns))}) "
                                 f"VALUES ({', '.join(['%s'] * len(columns))})",
                                 self._rows[name],
                             )
@@ -134,7 +134,7 @@ class MysqlRestorer:
                         counter = self._counters.get(name)
                         if counter is not None:
                             cursor.execute(
-                                f"ALTER TABLE {_q(name)} AUTO_INCREMENT = {int(str(counter))}"
+                                f"ALTER TABLE {quote(name)} AUTO_INCREMENT = {int(str(counter))}"
                             )
                 finally:
                     cursor.execute("SET SESSION FOREIGN_KEY_CHECKS = 1")

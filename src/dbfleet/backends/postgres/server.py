@@ -34,7 +34,7 @@ CLONE_RETRY_SECONDS = 30.0
 CLONE_STRATEGY = "WAL_LOG"
 
 
-def _connect_kwargs(url: URL, database: str) -> dict[str, Any]:
+def connect_kwargs(url: URL, database: str) -> dict[str, Any]:
     """libpq keywords from a SQLAlchemy URL; query options such as ``host=/socket/dir`` pass on."""
     kwargs: dict[str, Any] = {"dbname": database, "connect_timeout": 5}
     if url.host:
@@ -120,7 +120,7 @@ class PostgresBackend:
         for database in MAINTENANCE_DATABASES:
             try:
                 return psycopg.connect(
-                    **_connect_kwargs(url, database), autocommit=True, application_name="dbfleet"
+                    **connect_kwargs(url, database), autocommit=True, application_name="dbfleet"
                 )
             except psycopg.OperationalError as error:
                 last = error
@@ -315,7 +315,7 @@ class PostgresBackend:
     def run_sql(self, name: str, script: str) -> None:
         url = with_database(self._url, name)
         try:
-            with psycopg.connect(**_connect_kwargs(url, name)) as conn:
+            with psycopg.connect(**connect_kwargs(url, name)) as conn:
                 conn.execute(script.encode())
         except psycopg.OperationalError as error:
             raise _connect_error(url, error) from None

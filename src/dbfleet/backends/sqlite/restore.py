@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from dbfleet.backends.base import Changes, Restored
 from dbfleet.errors import DbfleetError
-from dbfleet.isolation.restore import Changes, Restored
 
 #: How long a reset waits for another connection's write lock, in seconds.
 BUSY_SECONDS = 10.0

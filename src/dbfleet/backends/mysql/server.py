@@ -45,12 +45,12 @@ SIGN_ROUTINE = "_dbfleet_sign"
 LOCK_TIMEOUT = 3600
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
     """Quote an identifier with backticks (PyMySQL has no identifier composer)."""
     return "`" + name.replace("`", "``") + "`"
 
 
-def _connect_kwargs(url: URL) -> dict[str, Any]:
+def connect_kwargs(url: URL) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "host": url.host or "localhost",
         "port": url.port or 3306,
@@ -95,21 +95,21 @@ class MysqlBackend:
         self._url = url
         self.base_name = url.database
         try:
-            self._conn = pymysql.connect(**_connect_kwargs(url))
+            self._conn = pymysql.connect(**connect_kwargs(url))
         except pymysql.err.OperationalError as error:
             raise _connect_error(url, error) from None
         self._execute(
             "create dbfleet's registry",
-            f"CREATE DATABASE IF NOT EXISTS {_q(REGISTRY)}",
+            f"CREATE DATABASE IF NOT EXISTS {quote(REGISTRY)}",
         )
         self._execute(
             "create dbfleet's registry",
-            f"CREATE TABLE IF NOT EXISTS {_q(REGISTRY)}.managed "
+            f"CREATE TABLE IF NOT EXISTS {quote(REGISTRY)}.managed "
             "(name VARCHAR(64) PRIMARY KEY, marker TEXT NOT NULL)",
         )
         self._execute(
             "create dbfleet's registry",
-            f"CREATE TABLE IF NOT EXISTS {_q(REGISTRY)}.users "
+            f"CREATE TABLE IF NOT EXISTS {quote(REGISTRY)}.users "
             "(lock_key VARCHAR(64) NOT NULL, lock_name VARCHAR(64) PRIMARY KEY)",
         )
 
@@ -149,7 +149,7 @@ class MysqlBackend:
         if not self.exists(name):
             return None
         rows = self._execute(
-            "read markers", f"SELECT marker FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
+            "read markers", f"SELECT marker FROM {quote(REGISTRY)}.managed WHERE name = %s", (name,)
         )
         marker = Marker.from_json(rows[0][0]) if rows else None
         if marker is None:
@@ -192,7 +192,7 @@ class MysqlBackend:
     def _mark(self, name: str, marker: Marker) -> None:
         self._execute(
             f"mark {name}",
-            f"REPLACE INTO {_q(REGISTRY)}.managed (name, marker) VALUES (%s, %s)",
+            f"REPLACE INTO {quote(REGISTRY)}.managed (name, marker) VALUES (%s, %s)",
             (name, marker.to_json()),
         )
 
@@ -202,12 +202,12 @@ class MysqlBackend:
         """Registry row, schema, sign: in this order, so every crash leaves a recognisable state."""
         self._mark(name, marker)
         point("create:before")
-        self._execute(doing, f"CREATE DATABASE {_q(name)}{options}")
+        self._execute(doing, f"CREATE DATABASE {quote(name)}{options}")
         point("create:created")
         comment = self._sign_comment(name, marker, complete=complete)
         self._execute(
             doing,
-            f"CREATE PROCEDURE {_q(name)}.{_q(SIGN_ROUTINE)}() COMMENT {comment} BEGIN END",
+            f"CREATE PROCEDURE {quote(name)}.{quote(SIGN_ROUTINE)}() COMMENT {comment} BEGIN END",
         )
 
     def create_empty(self, name: str, marker: Marker) -> None:
@@ -230,10 +230,12 @@ class MysqlBackend:
         self._create_signed(name, marker, complete=False, doing=doing, options=options)
         self._copy_schema(template, name, doing)
         comment = self._sign_comment(name, marker, complete=True)
-        self._execute(doing, f"ALTER PROCEDURE {_q(name)}.{_q(SIGN_ROUTINE)} COMMENT {comment}")
+        self._execute(
+            doing, f"ALTER PROCEDURE {quote(name)}.{quote(SIGN_ROUTINE)} COMMENT {comment}"
+        )
 
     def _copy_schema(self, source: str, target: str, doing: str) -> None:
-        self._execute(doing, f"USE {_q(target)}")
+        self._execute(doing, f"USE {quote(target)}")
         self._execute(doing, "SET SESSION FOREIGN_KEY_CHECKS = 0")
         try:
             tables = [
@@ -246,12 +248,12 @@ class MysqlBackend:
                 )
             ]
             for table in tables:
-                create = self._execute(doing, f"SHOW CREATE TABLE {_q(source)}.{_q(table)}")
+                create = self._execute(doing, f"SHOW CREATE TABLE {quote(source)}.{quote(table)}")
                 self._execute(doing, str(create[0][1]))
             point("clone:copying")  # every table created, no row copied yet
             for table in tables:
                 columns = ", ".join(
-                    _q(str(row[0]))
+                    quote(str(row[0]))
                     for row in self._execute(
                         doing,
                         "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
@@ -262,8 +264,8 @@ class MysqlBackend:
                 )
                 self._execute(
                     doing,
-                    f"INSERT INTO {_q(target)}.{_q(table)} ({columns}) "
-                    f"SELECT {columns} FROM {_q(source)}.{_q(table)}",
+                    f"INSERT INTO {quote(target)}.{quote(table)} ({columns}) "
+                    f"SELECT {columns} FROM {quote(source)}.{quote(table)}",
                 )
             self._copy_views(source, target, doing)
             for kind, names in (
@@ -285,7 +287,9 @@ class MysqlBackend:
                 ),
             ):
                 for (object_name,) in self._execute(doing, names, (source,)):
-                    row = self._execute(doing, f"SHOW CREATE {kind} {_q(source)}.{_q(object_name)}")
+                    row = self._execute(
+                        doing, f"SHOW CREATE {kind} {quote(source)}.{quote(object_name)}"
+                    )
                     self._execute(doing, str(row[0][2]))
         finally:
             self._execute(doing, "SET SESSION FOREIGN_KEY_CHECKS = 1")
@@ -303,8 +307,8 @@ class MysqlBackend:
         while pending:
             failed = []
             for view in pending:
-                row = self._execute(doing, f"SHOW CREATE VIEW {_q(source)}.{_q(view)}")
-                statement = str(row[0][1]).replace(f"{_q(source)}.", f"{_q(target)}.")
+                row = self._execute(doing, f"SHOW CREATE VIEW {quote(source)}.{quote(view)}")
+                statement = str(row[0][1]).replace(f"{quote(source)}.", f"{quote(target)}.")
                 try:
                     self._execute(doing, statement)
                 except DbfleetError:
@@ -331,16 +335,16 @@ class MysqlBackend:
         )
 
     def drop(self, name: str) -> None:
-        self._execute(f"drop database {name}", f"DROP DATABASE IF EXISTS {_q(name)}")
+        self._execute(f"drop database {name}", f"DROP DATABASE IF EXISTS {quote(name)}")
         point("drop:dropped")
         self._execute(
-            f"unmark {name}", f"DELETE FROM {_q(REGISTRY)}.managed WHERE name = %s", (name,)
+            f"unmark {name}", f"DELETE FROM {quote(REGISTRY)}.managed WHERE name = %s", (name,)
         )
 
     def list_managed(self) -> list[ManagedDatabase]:
         rows = self._execute(
             "list databases",
-            f"SELECT m.name, m.marker FROM {_q(REGISTRY)}.managed m "
+            f"SELECT m.name, m.marker FROM {quote(REGISTRY)}.managed m "
             "JOIN information_schema.SCHEMATA s ON s.SCHEMA_NAME = m.name ORDER BY m.name",
         )
         managed = []
@@ -358,7 +362,7 @@ class MysqlBackend:
     def run_sql(self, name: str, script: str) -> None:
         try:
             conn = pymysql.connect(
-                **_connect_kwargs(self._url), database=name, client_flag=CLIENT.MULTI_STATEMENTS
+                **connect_kwargs(self._url), database=name, client_flag=CLIENT.MULTI_STATEMENTS
             )
         except pymysql.err.OperationalError as error:
             raise _connect_error(self._url, error) from None
@@ -400,7 +404,7 @@ class MysqlBackend:
             self._execute("take a lock", "SELECT GET_LOCK(%s, 0)", (name,))
             self._execute(
                 "register a lock",
-                f"REPLACE INTO {_q(REGISTRY)}.users (lock_key, lock_name) VALUES (%s, %s)",
+                f"REPLACE INTO {quote(REGISTRY)}.users (lock_key, lock_name) VALUES (%s, %s)",
                 (self._lock_name(key), name),
             )
         finally:
@@ -414,7 +418,7 @@ class MysqlBackend:
             return False
         users = self._execute(
             "read locks",
-            f"SELECT lock_name FROM {_q(REGISTRY)}.users WHERE lock_key = %s",
+            f"SELECT lock_name FROM {quote(REGISTRY)}.users WHERE lock_key = %s",
             (self._lock_name(key),),
         )
         for (name,) in users:
@@ -422,7 +426,9 @@ class MysqlBackend:
                 self._execute("release a lock", "SELECT RELEASE_LOCK(%s)", (guard,))
                 return False
             self._execute(
-                "forget a lock", f"DELETE FROM {_q(REGISTRY)}.users WHERE lock_name = %s", (name,)
+                "forget a lock",
+                f"DELETE FROM {quote(REGISTRY)}.users WHERE lock_name = %s",
+                (name,),
             )
         return True
 

@@ -31,10 +31,10 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.postgres import _connect_kwargs
+from dbfleet.backends.base import Changes, Restored
+from dbfleet.backends.postgres.server import connect_kwargs
+from dbfleet.backends.tables import parents_first, referencing_closure
 from dbfleet.errors import DbfleetError
-from dbfleet.isolation.restore import Changes, Restored
-from dbfleet.isolation.tables import parents_first, referencing_closure
 from dbfleet.urls import scrub
 
 #: First wait for the locks TRUNCATE needs; on a timeout, garbage is collected (a dropped but
@@ -127,7 +127,7 @@ class PostgresRestorer:
         self._url = url
         try:
             self._conn = psycopg.connect(
-                **_connect_kwargs(url, url.database or ""),
+                **connect_kwargs(url, url.database or ""),
                 autocommit=True,
                 application_name="dbfleet-isolation",
             )
