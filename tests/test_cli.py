@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -50,11 +51,19 @@ def test_list_shows_managed_databases_without_the_password(
     assert any(fleet["live_worker"] in line and "alive" in line for line in out.splitlines())
 
 
-def test_gc_dry_run_drops_nothing(
-    fleet: dict[str, str], base_url: str, databases: Callable[[], set[str]]
+def test_gc_dry_run_says_what_would_go_and_drops_nothing(
+    fleet: dict[str, str],
+    base_url: str,
+    databases: Callable[[], set[str]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = databases()
     assert main(["gc", "--dry-run", "--url", base_url]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert sorted(line.split()[2] for line in said) == sorted(
+        [fleet["old_template"], fleet["dead_worker"]]
+    )
+    assert all(line.startswith("would drop ") for line in said)
     assert databases() == before
 
 
@@ -72,6 +81,35 @@ def test_url_falls_back_to_the_environment(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("DBFLEET_URL", base_url)
+    assert main(["list"]) == 0
+    assert fleet["template"] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pyproject.toml", '[tool.pytest.ini_options]\ndbfleet_url = "{url}"\n'),
+        ("pytest.ini", "[pytest]\ndbfleet_url = {url}\n"),
+        ("tox.ini", "[pytest]\ndbfleet_url = {url}\n"),
+        ("setup.cfg", "[tool:pytest]\ndbfleet_url = {url}\n"),
+    ],
+)
+def test_url_comes_from_the_pytest_configuration_found_walking_up(
+    fleet: dict[str, str],
+    base_url: str,
+    name: str,
+    text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DBFLEET_URL", raising=False)
+    (tmp_path / name).write_text(text.format(url=base_url))
+    # A pyproject.toml without pytest settings on the way is not the configuration.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    (tmp_path / "pkg" / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "pkg" / "tests")
     assert main(["list"]) == 0
     assert fleet["template"] in capsys.readouterr().out
 

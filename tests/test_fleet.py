@@ -5,14 +5,15 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-import pytest
+import psycopg
 from sqlalchemy.engine import make_url
 
 from dbfleet.backends import open_backend
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import ensure_template
-from dbfleet.marker import Run
+from dbfleet.marker import Marker, Run
 from dbfleet.migrate import parse_migrator
+from support import create_database, dead_run
 
 SLOW_MIGRATION = """
 import time
@@ -70,12 +71,17 @@ def test_two_processes_building_one_template_build_it_once(base_url: str, tmp_pa
     assert (tmp_path / "calls.log").read_text().count("call") == 1
 
 
-@pytest.mark.usefixtures("base_name")
-def test_backend_lists_only_marked_databases(base_url: str) -> None:
+def test_backend_lists_only_marked_databases(
+    base_url: str, base_name: str, admin: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    create_database(admin, f"{base_name}_marked", Marker.new("worker", base_name, "", dead_run()))
+    create_database(admin, f"{base_name}_mine", None)
     backend = open_backend(make_url(base_url))
     try:
         names = {db.name for db in backend.list_managed()}
     finally:
         backend.close()
+    assert f"{base_name}_marked" in names
+    assert f"{base_name}_mine" not in names
     assert "postgres" not in names
     assert "template1" not in names

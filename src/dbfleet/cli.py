@@ -22,31 +22,51 @@ from dbfleet.config import EMBEDDED, Embedded
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import collect
+from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.urls import parse_url, redacted
 
 if TYPE_CHECKING:
     from dbfleet.bench.result import BenchResult
 
 
-def _ini_url(directory: Path) -> str | None:
-    """``dbfleet_url`` from the project's pytest configuration, as pytest would find it."""
+#: pytest's configuration files, in the order pytest looks for them in each directory.
+CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
+    else:  # pytest itself depends on tomli before 3.11
+        import tomli as tomllib
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    return data
 
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            data: dict[str, Any] = tomllib.loads(pyproject.read_text())
-            options = data.get("tool", {}).get("pytest", {}).get("ini_options", {})
-            if isinstance(options.get("dbfleet_url"), str):
-                return str(options["dbfleet_url"])
-    for name, section in (
-        ("pytest.ini", "pytest"),
-        ("tox.ini", "pytest"),
-        ("setup.cfg", "tool:pytest"),
-    ):
-        parser = configparser.ConfigParser(interpolation=None)
-        if parser.read(directory / name) and parser.has_option(section, "dbfleet_url"):
-            return parser.get(section, "dbfleet_url")
+
+def _pytest_options(path: Path) -> dict[str, Any] | None:
+    """The pytest options in ``path``; None when the file is not a pytest configuration (a
+    ``pyproject.toml`` without ``[tool.pytest.ini_options]``, a ``tox.ini`` without
+    ``[pytest]``), which pytest skips on its way up too."""
+    if path.name == "pyproject.toml":
+        options = _read_toml(path).get("tool", {}).get("pytest", {}).get("ini_options")
+        return options if isinstance(options, dict) else None
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
+    if path.name in ("pytest.ini", ".pytest.ini") and not parser.has_section(section):
+        return {}  # an empty pytest.ini still is the configuration
+    return dict(parser.items(section)) if parser.has_section(section) else None
+
+
+def _ini_url(directory: Path) -> str | None:
+    """``dbfleet_url`` from the project's pytest configuration, found as pytest finds it: the
+    first configuration file walking up from ``directory``."""
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            path = folder / name
+            options = _pytest_options(path) if path.is_file() else None
+            if options is not None:
+                url = options.get("dbfleet_url")
+                return url.strip() or None if isinstance(url, str) else None
     return None
 
 
@@ -176,7 +196,7 @@ class _Collected:
         self.groups: dict[str, str] = {}
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
-        from dbfleet.plugin import xdist_groups
+        from dbfleet.scheduling.xdist import xdist_groups
 
         self.nodeids = [item.nodeid for item in items]
         self.groups = xdist_groups(items)
@@ -348,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--shards", type=int, required=True, help="number of CI jobs (N)")
     plan.add_argument("--workers", type=int, default=1, help="xdist workers per shard (-n)")
     plan.add_argument(
-        "--durations", default=".dbfleet/durations.json", help="the duration store to plan from"
+        "--durations", default=str(DEFAULT_DURATIONS), help="the duration store to plan from"
     )
     shown = plan.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the plan as JSON")

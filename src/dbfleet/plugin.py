@@ -16,6 +16,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +25,7 @@ from typing import Any, Literal
 import pytest
 from sqlalchemy.engine import URL
 
+from dbfleet import environ
 from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes, resolve
 from dbfleet.embedded import start_embedded
@@ -50,7 +53,7 @@ from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.scheduling.shard_check import ShardRun, notes_of, problems_of
 from dbfleet.scheduling.shards import load_assignment, plan_for_tests
 from dbfleet.scheduling.units import Granularity
-from dbfleet.scheduling.xdist import DbfleetScheduling, split_group
+from dbfleet.scheduling.xdist import DbfleetScheduling, split_group, xdist_groups
 from dbfleet.urls import (
     SERIAL_WORKER,
     SecretURL,
@@ -95,7 +98,31 @@ STATE = pytest.StashKey[FleetState]()
 RECORDER = "dbfleet-recorder"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def project_root(config: pytest.Config) -> Path:
+    """Where relative settings are resolved: the ini file's folder, else pytest's rootdir."""
+    return config.inipath.parent if config.inipath else config.rootpath
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """The one place a ``DbfleetError`` becomes what pytest shows as one line, no traceback."""
+    try:
+        yield
+    except DbfleetError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+#: The name per-test isolation is registered under. It is registered by this plugin, not by an
+#: entry point of its own, so ``-p no:dbfleet`` leaves no dbfleet hook or fixture behind.
+ISOLATION_PLUGIN = "dbfleet.isolation"
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    from dbfleet.isolation import plugin as isolation
+
+    if pluginmanager.get_plugin(ISOLATION_PLUGIN) is None:
+        # pytest_addoption is historic: the isolation plugin's own runs as it registers.
+        pluginmanager.register(isolation, ISOLATION_PLUGIN)
     group = parser.getgroup("dbfleet", "pytest-dbfleet: one database per xdist worker")
     group.addoption(
         "--dbfleet-url",
@@ -226,8 +253,7 @@ def _settings(config: pytest.Config) -> Settings:
     }
     ini["dbfleet_fingerprint"] = config.getini("dbfleet_fingerprint")
     ini["dbfleet_export"] = config.getini("dbfleet_export")
-    rootdir = config.inipath.parent if config.inipath else config.rootpath
-    return resolve(cli, os.environ, ini, rootdir)
+    return resolve(cli, os.environ, ini, project_root(config))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -235,13 +261,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     namespace = early_config.known_args_namespace
     if getattr(namespace, "help", False) or getattr(namespace, "version", False):
         return
-    try:
+    with usage_errors():
         settings = _settings(early_config)
         if not settings.active:
             return
         state = _start(settings, vars(early_config.known_args_namespace))
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
     early_config.stash[STATE] = state
 
 
@@ -364,15 +388,12 @@ def _start_worker(settings: Settings, controller: dict[str, str]) -> FleetState:
     finally:
         backend.close()
     _export(state, state.database.url)
-    state.saved_environ.setdefault(WORKER_PID_ENV, os.environ.get(WORKER_PID_ENV))
-    os.environ[WORKER_PID_ENV] = str(os.getpid())
+    environ.swap({WORKER_PID_ENV: str(os.getpid())}, state.saved_environ)
     return state
 
 
 def _export(state: FleetState, url: str) -> None:
-    for name in state.settings.export:
-        state.saved_environ.setdefault(name, os.environ.get(name))
-        os.environ[name] = url
+    environ.swap(dict.fromkeys(state.settings.export, url), state.saved_environ)
 
 
 def _template_line(template: Template | None) -> str:
@@ -461,11 +482,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if shard:
         # Read the inputs here, before any worker starts: a bad file found in an xdist worker
         # would surface as INTERNALERROR, not as the one line a serial run gives.
-        try:
+        with usage_errors():
             durations.load(_durations_path(config))
             _saved_plan(config, shard[1])
-        except DbfleetError as error:
-            raise pytest.UsageError(str(error)) from None
         config.pluginmanager.register(ShardCheck(shard), "dbfleet-shard-check")
         config.stash[SHARD_DIR] = Path(tempfile.mkdtemp(prefix="dbfleet-shard-"))
     if config.getoption("dbfleet_dist"):
@@ -493,8 +512,7 @@ def _check_dist(config: pytest.Config) -> None:
 
 def _durations_path(config: pytest.Config) -> Path:
     given = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
-    rootdir = config.inipath.parent if config.inipath else config.rootpath
-    return rootdir / (given or DEFAULT_DURATIONS)
+    return project_root(config) / (given or DEFAULT_DURATIONS)
 
 
 def _granularity(config: pytest.Config) -> Granularity:
@@ -511,10 +529,8 @@ def _granularity(config: pytest.Config) -> Granularity:
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> DbfleetScheduling | None:
     if not config.getoption("dbfleet_dist"):
         return None
-    try:
+    with usage_errors():
         store = durations.load(_durations_path(config))
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
     directory = config.stash.get(GROUPS_DIR, None)
     return DbfleetScheduling(
         distributes(vars(config.option), os.environ),
@@ -559,20 +575,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         write_json(Path(target), xdist_groups(items))
 
 
-def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
-    groups = {}
-    for item in items:
-        names = sorted(
-            {
-                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-                for mark in item.iter_markers("xdist_group")
-            }
-        )
-        if names:
-            groups[item.nodeid] = "_".join(names)
-    return groups
-
-
 def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[int, int]) -> None:
     """--dbfleet-shard K/N keeps shard K's tests; runs in serial processes and xdist workers
     (the controller collects nothing), each computing the same plan from the same store and
@@ -582,11 +584,9 @@ def _select_shard(config: pytest.Config, items: list[pytest.Item], shard: tuple[
     if not items:
         config.stash[SHARD_RUN] = ShardRun(number, total, collection, (), plan_sizes=(0,) * total)
         return
-    try:
+    with usage_errors():
         store = durations.load(_durations_path(config))
         previous = _saved_plan(config, total)
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
     workers = (
         int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 0)
         if hasattr(config, "workerinput")
@@ -645,8 +645,7 @@ def _saved_plan(config: pytest.Config, total: int) -> dict[str, int] | None:
     given = config.getoption("dbfleet_shard_plan") or config.getini("dbfleet_shard_plan")
     if not given:
         return None
-    rootdir = config.inipath.parent if config.inipath else config.rootpath
-    path = rootdir / given
+    path = project_root(config) / given
     assignment, shards = load_assignment(path)
     if shards != total:
         raise DbfleetError(
@@ -841,11 +840,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     except DbfleetError as error:
         sys.stderr.write(f"{error}\n")
     finally:
-        for name, value in state.saved_environ.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        environ.restore(state.saved_environ)
         if state.role == "controller":
             os.environ.pop(CONTROLLER_ENV, None)
 

@@ -1,30 +1,17 @@
 """Inner pytest projects for the isolation tests: the schema in each dialect, the project
-layout, and inner runs with the isolation plugin loaded.
-
-Inner runs load the plugin with ``-p dbfleet.isolation.plugin`` until it is registered as an
-entry point (then loading it twice would fail, so the option is dropped).
-"""
+layout, and inner runs (the dbfleet plugin registers isolation itself)."""
 
 from __future__ import annotations
-
-from importlib.metadata import entry_points
 
 import pytest
 
 from backends.servers import Server
 from support import INHERITED, run
 
-PLUGIN_MODULE = "dbfleet.isolation.plugin"
-
-
-def plugin_args() -> tuple[str, ...]:
-    registered = any(ep.value == PLUGIN_MODULE for ep in entry_points(group="pytest11"))
-    return () if registered else ("-p", PLUGIN_MODULE)
-
 
 def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """``support.run`` with the isolation plugin loaded and no cache directory."""
-    return run(pytester, *plugin_args(), "-p", "no:cacheprovider", *args)
+    return run(pytester, "-p", "no:cacheprovider", *args)
 
 
 #: The same small schema in each dialect: seed rows, a counter, a foreign key.

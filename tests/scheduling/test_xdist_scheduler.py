@@ -143,3 +143,43 @@ def test_no_tests_finishes_at_once() -> None:
 def test_group_suffix_is_split_but_not_inside_parameters() -> None:
     assert split_group("a.py::t@grp") == ("a.py::t", "grp")
     assert split_group("a.py::t[x@y]") == ("a.py::t[x@y]", None)
+
+
+def test_group_names_sent_by_xdist_join_tests_across_files() -> None:
+    # Newer xdist: add_node_collection(node, ids, group_names); no side channel needed.
+    nodes = [MockNode("gw0"), MockNode("gw1")]
+    sched = DbfleetScheduling(2, DurationStore(), Granularity.FILE)
+    names = ["db", None, "db", None, None, None]  # a.py::t1 and b.py::t1 share group "db"
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, COLLECTION, names)
+    sched.schedule()
+    units = {unit for assigned in sched.assigned.values() for unit in assigned}
+    assert "@db" in units
+
+
+def test_without_group_names_the_side_channel_still_groups() -> None:
+    nodes = [MockNode("gw0"), MockNode("gw1")]
+    sched = DbfleetScheduling(
+        2, DurationStore(), Granularity.FILE, groups=lambda: {"a.py::t1": "db", "b.py::t1": "db"}
+    )
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, COLLECTION)
+    sched.schedule()
+    units = {unit for assigned in sched.assigned.values() for unit in assigned}
+    assert "@db" in units
+
+
+def test_with_neither_no_group_unit_exists() -> None:
+    nodes = [MockNode("gw0"), MockNode("gw1")]
+    sched = DbfleetScheduling(2, DurationStore(), Granularity.FILE)
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, COLLECTION)
+    sched.schedule()
+    units = {unit for assigned in sched.assigned.values() for unit in assigned}
+    assert not any(unit.startswith("@") for unit in units)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 from sqlalchemy.engine import make_url
 
+from dbfleet import environ
 from dbfleet.backends import Restorer, open_backend, open_restorer, pool_backend_url
 from dbfleet.errors import DbfleetError
 from dbfleet.fleet import FleetDatabase
@@ -43,7 +44,7 @@ from dbfleet.isolation.levels import (
     resolve,
 )
 from dbfleet.isolation.pool import FreshPool
-from dbfleet.plugin import STATE, FleetState
+from dbfleet.plugin import STATE, FleetState, usage_errors
 from dbfleet.urls import with_database
 
 if TYPE_CHECKING:
@@ -144,10 +145,8 @@ def pytest_configure(config: pytest.Config) -> None:
         name: config.getini(name)
         for name in ("dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool")
     }
-    try:
+    with usage_errors():
         settings = resolve(cli, os.environ, ini)
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
     state = IsolationState(settings)
     config.stash[ISOLATION] = state
     if not hasattr(config, "workerinput"):
@@ -177,10 +176,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     for item in items:
         marks = [mark.kwargs for mark in item.iter_markers("dbfleet")]
-        try:
+        with usage_errors():
             item.stash[LEVEL] = marked_level(marks, state.settings.level, item.nodeid)
-        except DbfleetError as error:
-            raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -192,7 +189,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     levels = [item.stash.get(LEVEL, state.settings.level) for item in session.items]
     checks_leaks = state.settings.leaks is not LeakMode.OFF
-    try:
+    with usage_errors():
         if Level.RESET in levels or checks_leaks:
             state.restorer = open_restorer(_database(fleet).url)
         if Level.RESET in levels and state.restorer is not None:
@@ -201,8 +198,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         fresh = levels.count(Level.FRESH)
         if fresh:
             state.pool = _start_pool(fleet, state.settings, fresh)
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
 
 
 def _database(fleet: FleetState) -> FleetDatabase:
@@ -377,9 +372,7 @@ def _dbfleet_isolation(request: pytest.FixtureRequest) -> Iterator[TestDatabase 
             assert state.pool is not None
             database = state.pool.acquire()
             state.fresh_url = database.url
-            for name in fleet.settings.export:
-                saved[name] = os.environ.get(name)
-                os.environ[name] = database.url
+            environ.swap(dict.fromkeys(fleet.settings.export, database.url), saved)
     except DbfleetError as error:
         _fail(error)
     state.previous = level
@@ -390,11 +383,7 @@ def _dbfleet_isolation(request: pytest.FixtureRequest) -> Iterator[TestDatabase 
         started = time.perf_counter()
         try:
             if level is Level.FRESH:
-                for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
+                environ.restore(saved)
                 assert state.pool is not None
                 state.fresh_url = ""
                 state.pool.release(database)

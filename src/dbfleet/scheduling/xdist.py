@@ -14,7 +14,9 @@ so ``dbfleet`` cannot be one without patching xdist. ``--dbfleet-dist`` instead 
 ``--dist`` is set; ``-n`` alone means ``load``). The controller sees only nodeids, and xdist's
 own ``loadgroup`` trick (appending ``@name`` to ``item._nodeid``) no longer works on pytest 9.2,
 whose nodes keep their id elsewhere; so each worker writes its ``xdist_group`` names to a file
-before reporting its collection, and ``groups`` reads them when scheduling starts.
+before reporting its collection, and ``groups`` reads them when scheduling starts. Newer xdist
+sends the group names itself, as a third argument of ``add_node_collection`` (one name, or
+None, per collected test); when it does, those are used and the files are not needed.
 
 The class implements xdist's ``Scheduling`` protocol (``xdist/scheduler/protocol.py``) without
 importing xdist: nodes are only used through ``gateway.id``, ``shutting_down``, ``shutdown()``
@@ -72,6 +74,7 @@ class DbfleetScheduling:
         self._index: dict[str, int] = {}
         self._unit_of: dict[int, Unit] = {}
         self._seconds: dict[int, float] = {}
+        self._sent_groups: dict[str, str] | None = None
 
     # The Scheduling protocol.
 
@@ -101,13 +104,21 @@ class DbfleetScheduling:
         assert node not in self.node2pending
         self.node2pending[node] = []
 
-    def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
+    def add_node_collection(
+        self,
+        node: Any,
+        collection: Sequence[str],
+        group_names: Sequence[str | None] | None = None,
+    ) -> None:
         assert node in self.node2pending
         # A replacement for a crashed worker must have collected the same tests.
         if self.collection is not None and list(collection) != self.collection:
             self.log("replacement worker collected different tests; not using it")
             return
         self.node2collection[node] = list(collection)
+        if group_names is not None:
+            named = zip(collection, group_names, strict=True)
+            self._sent_groups = {nodeid: name for nodeid, name in named if name}
 
     def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
         self.node2pending[node].remove(item_index)
@@ -158,7 +169,7 @@ class DbfleetScheduling:
         self.collection = collections[0]
         self.started = self.clock()
         self._index = {nodeid: index for index, nodeid in enumerate(self.collection)}
-        named = self.groups()
+        named = self._sent_groups if self._sent_groups is not None else self.groups()
         groups = {n: named.get(n) or split_group(n)[1] for n in self.collection}
         units = group_units(
             self.collection, self.estimates, self.granularity, groups=groups, split=None
@@ -219,3 +230,18 @@ class DbfleetScheduling:
 
 def _worker_id(node: Any) -> str:
     return str(node.gateway.id)
+
+
+def xdist_groups(items: Sequence[Any]) -> dict[str, str]:
+    """The ``xdist_group`` names of collected pytest items that carry the mark."""
+    groups = {}
+    for item in items:
+        names = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    return groups
