@@ -145,41 +145,31 @@ def test_group_suffix_is_split_but_not_inside_parameters() -> None:
     assert split_group("a.py::t[x@y]") == ("a.py::t[x@y]", None)
 
 
-def test_group_names_sent_by_xdist_join_tests_across_files() -> None:
-    # Newer xdist: add_node_collection(node, ids, group_names); no side channel needed.
+def _units(
+    group_names: list[str | None] | None = None, side_channel: dict[str, str] | None = None
+) -> set[str]:
+    """The unit ids two workers were given for ``COLLECTION``."""
     nodes = [MockNode("gw0"), MockNode("gw1")]
-    sched = DbfleetScheduling(2, DurationStore(), Granularity.FILE)
-    names = ["db", None, "db", None, None, None]  # a.py::t1 and b.py::t1 share group "db"
+    channel = side_channel or {}
+    sched = DbfleetScheduling(2, DurationStore(), Granularity.FILE, groups=lambda: channel)
     for node in nodes:
         sched.add_node(node)
     for node in nodes:
-        sched.add_node_collection(node, COLLECTION, names)
+        if group_names is None:
+            sched.add_node_collection(node, COLLECTION)  # xdist up to 3.8
+        else:
+            sched.add_node_collection(node, COLLECTION, group_names)  # newer xdist
     sched.schedule()
-    units = {unit for assigned in sched.assigned.values() for unit in assigned}
-    assert "@db" in units
+    return {unit for assigned in sched.assigned.values() for unit in assigned}
+
+
+def test_group_names_sent_by_xdist_join_tests_across_files() -> None:
+    assert "@db" in _units(group_names=["db", None, "db", None, None, None])
 
 
 def test_without_group_names_the_side_channel_still_groups() -> None:
-    nodes = [MockNode("gw0"), MockNode("gw1")]
-    sched = DbfleetScheduling(
-        2, DurationStore(), Granularity.FILE, groups=lambda: {"a.py::t1": "db", "b.py::t1": "db"}
-    )
-    for node in nodes:
-        sched.add_node(node)
-    for node in nodes:
-        sched.add_node_collection(node, COLLECTION)
-    sched.schedule()
-    units = {unit for assigned in sched.assigned.values() for unit in assigned}
-    assert "@db" in units
+    assert "@db" in _units(side_channel={"a.py::t1": "db", "b.py::t1": "db"})
 
 
 def test_with_neither_no_group_unit_exists() -> None:
-    nodes = [MockNode("gw0"), MockNode("gw1")]
-    sched = DbfleetScheduling(2, DurationStore(), Granularity.FILE)
-    for node in nodes:
-        sched.add_node(node)
-    for node in nodes:
-        sched.add_node_collection(node, COLLECTION)
-    sched.schedule()
-    units = {unit for assigned in sched.assigned.values() for unit in assigned}
-    assert not any(unit.startswith("@") for unit in units)
+    assert not any(unit.startswith("@") for unit in _units())
