@@ -15,15 +15,11 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-from sqlalchemy.engine import URL
 
 from dbfleet import environ
 from dbfleet.backends import Backend, open_backend
@@ -44,16 +40,17 @@ from dbfleet.fleet import (
 )
 from dbfleet.marker import Run
 from dbfleet.migrate import Migrator, parse_migrator
-from dbfleet.report.html import render_html
 from dbfleet.report.record import RunRecord, write_json
-from dbfleet.report.summary import Summary, summarize
+from dbfleet.report.recorder import RECORDER, Recorder
 from dbfleet.report.terminal import render_lines, render_markdown
 from dbfleet.scheduling import durations
 from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
+from dbfleet.scheduling.recording import DurationRecorder
 from dbfleet.scheduling.shard_check import ShardRun, notes_of, problems_of
 from dbfleet.scheduling.shards import load_assignment, plan_for_tests
 from dbfleet.scheduling.units import Granularity
-from dbfleet.scheduling.xdist import DbfleetScheduling, split_group, xdist_groups
+from dbfleet.scheduling.xdist import DbfleetScheduling, xdist_groups
+from dbfleet.state import STATE, FleetState, Role, database_seconds, usage_errors
 from dbfleet.urls import (
     SERIAL_WORKER,
     SecretURL,
@@ -71,45 +68,10 @@ CONTROLLER_ENV = "DBFLEET_CONTROLLER"
 #: child) inherits the worker's xdist variables too; this tells it that it is not the worker.
 WORKER_PID_ENV = "DBFLEET_WORKER_PID"
 
-Role = Literal["serial", "controller", "worker"]
-
-
-@dataclass
-class FleetState:
-    """Everything this process provisioned, kept on ``config.stash`` until unconfigure."""
-
-    settings: Settings
-    role: Role
-    run: Run
-    base_url: URL
-    template: Template | None
-    database: FleetDatabase | None = None
-    saved_environ: dict[str, str | None] = field(default_factory=dict)
-    embedded: Any = None
-    backend: Backend | None = None
-    worker_seconds: list[float] = field(default_factory=list)
-    worker_databases: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    record: RunRecord = field(default_factory=RunRecord)
-    reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
-
-
-STATE = pytest.StashKey[FleetState]()
-RECORDER = "dbfleet-recorder"
-
 
 def project_root(config: pytest.Config) -> Path:
     """Where relative settings are resolved: the ini file's folder, else pytest's rootdir."""
     return config.inipath.parent if config.inipath else config.rootpath
-
-
-@contextmanager
-def usage_errors() -> Iterator[None]:
-    """The one place a ``DbfleetError`` becomes what pytest shows as one line, no traceback."""
-    try:
-        yield
-    except DbfleetError as error:
-        raise pytest.UsageError(str(error)) from None
 
 
 #: The name per-test isolation is registered under. It is registered by this plugin, not by an
@@ -415,61 +377,6 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"dbfleet: {redacted(state.base_url)} -> {target}, {_template_line(state.template)}"
 
 
-class Recorder:
-    """Records every test phase in the controller or serial process; in a controller the
-    reports arrive from the workers through xdist, with the worker attached as ``node``."""
-
-    def __init__(
-        self, record: RunRecord, state: FleetState | None, path: str | None, html: str | None
-    ) -> None:
-        self.record = record
-        self.state = state
-        self.path = Path(path) if path else None
-        self.html = Path(html) if html else None
-        self.data: dict[str, Any] | None = None
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        node = getattr(report, "node", None)
-        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
-        self.record.add(
-            nodeid=report.nodeid,
-            worker=worker,
-            when=report.when or "call",
-            outcome=report.outcome,
-            wasxfail=hasattr(report, "wasxfail"),
-            start=report.start,
-            stop=report.stop,
-        )
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
-        state = self.state
-        if state is not None:
-            template = state.template
-            self.record.provisioning = {
-                "mode": "clone" if template else "migrate",
-                "template": template.name if template else None,
-                "template_reused": template.reused if template else None,
-                "template_seconds": round(template.seconds, 4) if template else None,
-                "database_seconds": [round(x, 4) for x in _database_seconds(state)],
-            }
-        self.data = self.record.to_json(time.time())
-        if self.path is not None:
-            write_json(self.path, self.data)
-        if self.html is not None:
-            self.html.parent.mkdir(parents=True, exist_ok=True)
-            self.html.write_text(render_html(self.data, self.summary()), encoding="utf-8")
-
-    def summary(self) -> Summary:
-        assert self.data is not None
-        workers = (len(self.state.worker_seconds) if self.state else 0) or None
-        return summarize(self.data, workers)
-
-
-def _database_seconds(state: FleetState) -> list[float]:
-    return state.worker_seconds or ([state.database.seconds] if state.database else [])
-
-
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if hasattr(config, "workerinput"):
@@ -724,50 +631,6 @@ def _read_groups(directory: Path) -> dict[str, str]:
     return groups
 
 
-class DurationRecorder:
-    """Collects every phase's duration in the controller (or serial process) and folds the run
-    into the duration store at the end, under its lock."""
-
-    def __init__(self, path: Path, state: FleetState | None) -> None:
-        self.path = path
-        self.state = state
-        self.reports: list[durations.PhaseReport] = []
-        self.workers: set[str] = set()
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        node = getattr(report, "node", None)
-        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
-        self.workers.add(worker)
-        self.reports.append(
-            durations.PhaseReport(
-                nodeid=split_group(report.nodeid)[0],
-                worker=worker,
-                when=report.when or "",
-                seconds=report.duration,
-                start=report.start,
-            )
-        )
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.reports or session.config.option.collectonly:
-            return
-        worker = None
-        if self.state is not None and _database_seconds(self.state):
-            provisioning = statistics.median(_database_seconds(self.state))
-            worker = durations.WorkerTiming(start=0.0, collection=0.0, provisioning=provisioning)
-        recording = durations.recording_of(
-            self.reports,
-            durations.Conditions.current(workers=max(len(self.workers), 1)),
-            time.time(),
-            worker=worker,
-        )
-        try:
-            durations.update(self.path, lambda store: store.record(recording))
-        except DbfleetError as error:
-            sys.stderr.write(f"{error}\n")
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     shard = session.config.getoption("dbfleet_shard")
     if shard and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -796,7 +659,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     state = config.stash.get(STATE, None)
     if state is None or state.role == "worker":
         return
-    clones = _database_seconds(state)
+    clones = database_seconds(state)
     template = state.template
     if template is None:
         line = "no template: every database migrated in place (--dbfleet-provision=migrate)"

@@ -44,7 +44,7 @@ from dbfleet.isolation.levels import (
     resolve,
 )
 from dbfleet.isolation.pool import FreshPool
-from dbfleet.plugin import STATE, FleetState, usage_errors
+from dbfleet.state import FleetState, fleet_state, usage_errors
 from dbfleet.urls import with_database
 
 if TYPE_CHECKING:
@@ -155,13 +155,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _fleet(config: pytest.Config) -> FleetState | None:
     """The core plugin's state when this process runs tests against a database of its own."""
-    fleet = config.stash.get(STATE, None)
+    fleet = fleet_state(config)
     return fleet if fleet is not None and fleet.database is not None else None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(ISOLATION, None)
-    if state is None or config.stash.get(STATE, None) is None:
+    if state is None or fleet_state(config) is None:
         return None
     settings = state.settings
     line = f"dbfleet isolation: {settings.level}"
@@ -301,7 +301,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(ISOLATION, None)
-    fleet = config.stash.get(STATE, None)
+    fleet = fleet_state(config)
     if state is None or fleet is None or fleet.role == "worker":
         return
     lines = []

@@ -1,0 +1,70 @@
+"""The run recorder: every test phase, in the controller or serial process, for the run report
+(``--dbfleet-report``), the HTML timeline (``--dbfleet-html``) and the end-of-run summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dbfleet.report.html import render_html
+from dbfleet.report.record import RunRecord, write_json
+from dbfleet.report.summary import Summary, summarize
+from dbfleet.state import FleetState, database_seconds
+from dbfleet.urls import SERIAL_WORKER
+
+#: The name the recorder is registered under.
+RECORDER = "dbfleet-recorder"
+
+
+class Recorder:
+    """Records every test phase in the controller or serial process; in a controller the
+    reports arrive from the workers through xdist, with the worker attached as ``node``."""
+
+    def __init__(
+        self, record: RunRecord, state: FleetState | None, path: str | None, html: str | None
+    ) -> None:
+        self.record = record
+        self.state = state
+        self.path = Path(path) if path else None
+        self.html = Path(html) if html else None
+        self.data: dict[str, Any] | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        node = getattr(report, "node", None)
+        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
+        self.record.add(
+            nodeid=report.nodeid,
+            worker=worker,
+            when=report.when or "call",
+            outcome=report.outcome,
+            wasxfail=hasattr(report, "wasxfail"),
+            start=report.start,
+            stop=report.stop,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        state = self.state
+        if state is not None:
+            template = state.template
+            self.record.provisioning = {
+                "mode": "clone" if template else "migrate",
+                "template": template.name if template else None,
+                "template_reused": template.reused if template else None,
+                "template_seconds": round(template.seconds, 4) if template else None,
+                "database_seconds": [round(x, 4) for x in database_seconds(state)],
+            }
+        self.data = self.record.to_json(time.time())
+        if self.path is not None:
+            write_json(self.path, self.data)
+        if self.html is not None:
+            self.html.parent.mkdir(parents=True, exist_ok=True)
+            self.html.write_text(render_html(self.data, self.summary()), encoding="utf-8")
+
+    def summary(self) -> Summary:
+        assert self.data is not None
+        workers = (len(self.state.worker_seconds) if self.state else 0) or None
+        return summarize(self.data, workers)

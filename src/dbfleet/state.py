@@ -1,0 +1,68 @@
+"""What one pytest process provisioned, on ``config.stash``, and what the pytest glue shares.
+
+The isolation plugin, the collectors and the fixtures read the worker's database, the template
+and the run from here; ``fleet_state(config)`` is the accessor, so none of them imports the
+pytest glue in ``plugin.py``. ``usage_errors`` is the one place a ``DbfleetError`` becomes
+pytest's one-line usage error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+from sqlalchemy.engine import URL
+
+from dbfleet.backends import Backend
+from dbfleet.config import Settings
+from dbfleet.errors import DbfleetError
+from dbfleet.fleet import FleetDatabase, Reservation, Template
+from dbfleet.marker import Run
+from dbfleet.report.record import RunRecord
+
+Role = Literal["serial", "controller", "worker"]
+
+
+@dataclass
+class FleetState:
+    """Everything this process provisioned, kept on ``config.stash`` until unconfigure."""
+
+    settings: Settings
+    role: Role
+    run: Run
+    base_url: URL
+    template: Template | None
+    database: FleetDatabase | None = None
+    saved_environ: dict[str, str | None] = field(default_factory=dict)
+    embedded: Any = None
+    backend: Backend | None = None
+    worker_seconds: list[float] = field(default_factory=list)
+    worker_databases: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    record: RunRecord = field(default_factory=RunRecord)
+    reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
+
+
+STATE = pytest.StashKey[FleetState]()
+
+
+def fleet_state(config: pytest.Config) -> FleetState | None:
+    """This process's provisioning, or None when dbfleet is idle (no URL configured)."""
+    return config.stash.get(STATE, None)
+
+
+def database_seconds(state: FleetState) -> list[float]:
+    """How long each database took to provision: the workers' in a controller, else its own."""
+    return state.worker_seconds or ([state.database.seconds] if state.database else [])
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """The one place a ``DbfleetError`` becomes what pytest shows as one line, no traceback."""
+    try:
+        yield
+    except DbfleetError as error:
+        raise pytest.UsageError(str(error)) from None
