@@ -31,20 +31,20 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from backends.servers import MysqlServer, PostgresServer, Server, SqliteServer  # noqa: E402
-from dbfleet.backends import open_backend  # noqa: E402
+from backends.servers import (  # noqa: E402
+    BOTH,
+    PASSES,
+    MysqlServer,
+    PostgresServer,
+    Server,
+    SqliteServer,
+    staging_names,
+)
 from dbfleet.cli import main as dbfleet  # noqa: E402
-from dbfleet.faults import KILL_AT, STEPS  # noqa: E402
-from dbfleet.urls import parse_url  # noqa: E402
+from dbfleet.faults import KILL_AT  # noqa: E402
 from support import CONFTEST, INHERITED, SCHEMA, TESTS  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "faults.json"
-PASSES = {
-    "postgresql": [step for step in STEPS if step != "clone:copying"],
-    "mysql": [step for step in STEPS if step != "create:signed"],
-    "sqlite": [step for step in STEPS if step != "clone:copying"],
-}
-BOTH = {"create:before", "create:created", "create:signed", "clone:copying"}
 
 
 def _server(kind: str, folder: Path) -> Server:
@@ -53,14 +53,6 @@ def _server(kind: str, folder: Path) -> Server:
     if kind == "mysql":
         return MysqlServer("127.0.0.1", 3306, "root", "")
     return SqliteServer(folder)
-
-
-def _staging(server: Server, base: str) -> set[str]:
-    backend = open_backend(parse_url(server.url(base)))
-    try:
-        return set(backend.list_staging())
-    finally:
-        backend.close()
 
 
 def _pytest(project: Path, url: str, step: str | None) -> int:
@@ -91,14 +83,16 @@ def _case(server: Server, folder: Path, step: str, warm: bool) -> dict[str, int]
     try:
         if warm:
             _pytest(project, url, None)
-        before = _staging(server, base)
+        before = staging_names(server, base)
         _pytest(project, url, step)
-        left = _staging(server, base) - before
+        left = staging_names(server, base) - before
         rerun = _pytest(project, url, None)
         with contextlib.redirect_stdout(io.StringIO()):
             dbfleet(["gc", "--url", url])
         names = server.names(base) - {mine}
-        leftovers = len([n for n in names if "_tpl_" not in n]) + len(left & _staging(server, base))
+        leftovers = len([n for n in names if "_tpl_" not in n]) + len(
+            left & staging_names(server, base)
+        )
         return {
             "leftovers": leftovers,
             "blocked": int(rerun not in (0, 1)),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from dbfleet.backends.base import Backend
@@ -150,13 +152,23 @@ def _drop_stale_templates(backend: Backend, base: str, keep: str) -> tuple[str, 
         return ()
     dropped = []
     for db in templates:
-        if db.marker.created < kept and backend.try_exclusive(_in_use(db.name)):
-            try:
-                backend.drop(db.name)
-                dropped.append(db.name)
-            finally:
-                backend.release_exclusive(_in_use(db.name))
+        if db.marker.created < kept:
+            with _exclusively(backend, _in_use(db.name)) as unused:
+                if unused:
+                    backend.drop(db.name)
+                    dropped.append(db.name)
     return tuple(dropped)
+
+
+@contextmanager
+def _exclusively(backend: Backend, key: str) -> Iterator[bool]:
+    """Try ``key`` exclusively; yields whether it was free, and releases it afterwards."""
+    taken = backend.try_exclusive(key)
+    try:
+        yield taken
+    finally:
+        if taken:
+            backend.release_exclusive(key)
 
 
 def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
@@ -177,10 +189,8 @@ def claim_run(backend: Backend, run: Run) -> None:
 
 def run_gone(backend: Backend, run_id: str) -> bool:
     """Whether no process anywhere still holds run ``run_id``'s lock on this server."""
-    if not backend.try_exclusive(run_lock(run_id)):
-        return False
-    backend.release_exclusive(run_lock(run_id))
-    return True
+    with _exclusively(backend, run_lock(run_id)) as free:
+        return free
 
 
 def sweep_staging(backend: Backend, run: Run) -> list[str]:
@@ -398,14 +408,11 @@ def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collec
     found: list[Collected] = []
 
     def take(name: str, kind: str, reason: str, claim: str | None = None) -> None:
-        if claim is not None and not backend.try_exclusive(claim):
-            return
-        try:
+        with _exclusively(backend, claim) if claim else nullcontext(True) as unclaimed:
+            if not unclaimed:
+                return
             if not dry_run:
                 backend.drop(name)
-        finally:
-            if claim is not None:
-                backend.release_exclusive(claim)
         found.append(Collected(name, kind, reason))
 
     for db in managed:

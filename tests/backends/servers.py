@@ -20,8 +20,9 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends import open_backend
 from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.faults import STEPS
 from dbfleet.marker import Marker
-from dbfleet.urls import connectable
+from dbfleet.urls import connectable, parse_url
 
 
 class Server(Protocol):
@@ -222,3 +223,23 @@ class SqliteServer:
         for path in self.directory.glob(f"{prefix}*"):
             path.chmod(0o644)
             path.unlink()
+
+
+#: The crash steps (``dbfleet.faults.STEPS``) each kind passes through: MySQL/MariaDB copies
+#: table by table where the others stage and rename.
+PASSES = {
+    "postgresql": [step for step in STEPS if step != "clone:copying"],
+    "mysql": [step for step in STEPS if step != "create:signed"],
+    "sqlite": [step for step in STEPS if step != "clone:copying"],
+}
+#: Steps taken both when the template is built (cold) and when a database is cloned (warm).
+BOTH = {"create:before", "create:created", "create:signed", "clone:copying"}
+
+
+def staging_names(server: Server, base: str) -> set[str]:
+    """The server's staging databases (every run's), as dbfleet's backend lists them."""
+    backend = open_backend(parse_url(server.url(base)))
+    try:
+        return set(backend.list_staging())
+    finally:
+        backend.close()

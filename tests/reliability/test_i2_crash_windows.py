@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from backends.servers import Server
-from dbfleet.backends import open_backend
+from backends.servers import BOTH, PASSES, Server, staging_names
 from dbfleet.cli import main
 from dbfleet.faults import KILL_AT, STEPS
-from dbfleet.urls import parse_url
 from support import run
-
-#: The steps each backend passes through; MySQL/MariaDB copies instead of renaming.
-PASSES = {
-    "postgresql": set(STEPS) - {"clone:copying"},
-    "mysql": set(STEPS) - {"create:signed"},
-    "sqlite": set(STEPS) - {"clone:copying"},
-}
-#: Steps taken both when the template is built (cold) and when a database is cloned (warm).
-BOTH = {"create:before", "create:created", "create:signed", "clone:copying"}
 
 CASES = [
     pytest.param(kind, step, warm, id=f"{kind}-{step}-{'warm' if warm else 'cold'}")
@@ -28,14 +17,6 @@ CASES = [
     if step in PASSES[kind]
     for warm in ((False, True) if step in BOTH else (False,))
 ]
-
-
-def _staging(server: Server, base: str) -> set[str]:
-    backend = open_backend(parse_url(server.url(base)))
-    try:
-        return set(backend.list_staging())
-    finally:
-        backend.close()
 
 
 @pytest.mark.parametrize(("server", "step", "warm"), CASES, indirect=["server"])
@@ -49,11 +30,11 @@ def test_a_kill_at_each_step_is_cleaned_up_by_the_next_run_and_gc(
 ) -> None:
     if warm:
         run(suite).assert_outcomes(passed=3)
-    before = _staging(server, base)
+    before = staging_names(server, base)
     monkeypatch.setenv(KILL_AT, step)
     killed = run(suite)
     assert killed.ret == -9, killed.stdout.str()
-    left = _staging(server, base) - before
+    left = staging_names(server, base) - before
     monkeypatch.delenv(KILL_AT)
     # Not blocked, and the template it uses is whole: each test reads the migration's seed row.
     run(suite).assert_outcomes(passed=3)
@@ -61,7 +42,7 @@ def test_a_kill_at_each_step_is_cleaned_up_by_the_next_run_and_gc(
     remaining = server.names(base)
     assert len(remaining) == 1, remaining
     assert "_tpl_" in remaining.pop()
-    assert not left & _staging(server, base)
+    assert not left & staging_names(server, base)
 
 
 @pytest.mark.parametrize("server", ["postgresql", "mysql", "sqlite"], indirect=True)

@@ -176,7 +176,7 @@ class MysqlBackend:
             return None
         return parts[1], parts[2] == "complete"
 
-    def _sign_comment(self, name: str, marker: Marker, *, complete: bool) -> str:
+    def _sign_comment(self, marker: Marker, *, complete: bool) -> str:
         state = "complete" if complete else "partial"
         return f"'dbfleet {marker.sign} {state}'"
 
@@ -204,7 +204,7 @@ class MysqlBackend:
         point("create:before")
         self._execute(doing, f"CREATE DATABASE {quote(name)}{options}")
         point("create:created")
-        comment = self._sign_comment(name, marker, complete=complete)
+        comment = self._sign_comment(marker, complete=complete)
         self._execute(
             doing,
             f"CREATE PROCEDURE {quote(name)}.{quote(SIGN_ROUTINE)}() COMMENT {comment} BEGIN END",
@@ -229,7 +229,7 @@ class MysqlBackend:
         options = f" CHARACTER SET {charset[0]} COLLATE {charset[1]}"
         self._create_signed(name, marker, complete=False, doing=doing, options=options)
         self._copy_schema(template, name, doing)
-        comment = self._sign_comment(name, marker, complete=True)
+        comment = self._sign_comment(marker, complete=True)
         self._execute(
             doing, f"ALTER PROCEDURE {quote(name)}.{quote(SIGN_ROUTINE)} COMMENT {comment}"
         )
