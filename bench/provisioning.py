@@ -24,13 +24,13 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 from dbfleet.backends import open_backend
-from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     Template,
     ensure_template,
     provision,
     provision_by_migrating,
     release,
+    schema_fingerprint,
 )
 from dbfleet.marker import Run
 from dbfleet.migrate import Migrator, parse_migrator
@@ -48,13 +48,7 @@ def _template(url: URL, migrator: Migrator, run: Run) -> Template:
         return ensure_template(
             backend,
             migrator=migrator,
-            fingerprint=fingerprint(
-                migrate_spec=migrator.spec,
-                sources=migrator.sources(),
-                extra_globs=(),
-                rootdir=EXAMPLE,
-                server_version=backend.server_version(),
-            ),
+            fingerprint=schema_fingerprint(backend, migrator, (), EXAMPLE),
             run=run,
             environ=dict(os.environ),
             export=EXPORT,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dbfleet.bench.runner import run_pytest
-from dbfleet.report.record import write_json
+from dbfleet.jsonfile import write_json
 from dbfleet.report.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]

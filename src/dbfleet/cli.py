@@ -22,7 +22,7 @@ from dbfleet.config import EMBEDDED, Embedded
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import collect
-from dbfleet.scheduling.durations import DEFAULT_PATH as DEFAULT_DURATIONS
+from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.urls import parse_url, redacted
 
 if TYPE_CHECKING:
@@ -180,10 +180,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_durations_merge(args: argparse.Namespace) -> int:
     """One store from several (e.g. every CI shard's): a join, so order and repeats don't matter."""
-    from dbfleet.scheduling import durations
+    from dbfleet.scheduling import duration_file
 
-    stores = [durations.load(_existing(Path(name))) for name in args.files]
-    merged = durations.merge_into(Path(args.output), stores)
+    stores = [duration_file.load(_existing(Path(name))) for name in args.files]
+    merged = duration_file.merge_into(Path(args.output), stores)
     print(f"{args.output}: {len(merged.tests)} tests, {len(merged.units)} units")
     return 0
 
@@ -210,8 +210,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     import pytest
 
-    from dbfleet.report.record import write_json
-    from dbfleet.scheduling import durations
+    from dbfleet.jsonfile import write_json
+    from dbfleet.scheduling import duration_file
     from dbfleet.scheduling.shards import TOLERANCE, plan_for_tests
 
     if args.shards < 1 or args.workers < 1:
@@ -223,7 +223,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         print(output.getvalue(), file=sys.stderr)
         raise ConfigError(f"dbfleet: collecting the tests failed (pytest exit code {int(code)})")
-    store = durations.load(Path(args.durations))
+    store = duration_file.load(Path(args.durations))
     previous = _previous_plan(Path(args.previous)) if args.previous else None
     plan = plan_for_tests(
         collected.nodeids,
@@ -299,7 +299,7 @@ def _progress(line: str) -> None:
 
 def _report(result: BenchResult, json_path: str | None, markdown_path: str | None) -> int:
     from dbfleet.bench.result import render_markdown, render_terminal
-    from dbfleet.report.record import write_json
+    from dbfleet.jsonfile import write_json
 
     print()
     print(render_terminal(result))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.errors import ConfigError
+from dbfleet.isolation.levels import LeakMode, Level, parse_leak_mode, parse_level
 
 #: What a namespace may be: short enough to leave room in a 63-byte name, safe in any identifier.
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_]{0,15}")
@@ -41,6 +42,18 @@ class Embedded:
 
 DEFAULT_EXPORT = ("DATABASE_URL",)
 
+#: Ready databases kept per worker for ``fresh``: one to hand out while the next one is cloned.
+DEFAULT_POOL_SIZE = 2
+
+
+@dataclass(frozen=True)
+class IsolationSettings:
+    """The run's default isolation level, leak check and fresh pool size."""
+
+    level: Level = Level.NONE
+    leaks: LeakMode = LeakMode.OFF
+    pool_size: int = DEFAULT_POOL_SIZE
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -56,6 +69,7 @@ class Settings:
     #: Put between the base name and the worker id (``app_test_ci3_gw0``), for CI jobs and
     #: checkouts that share a server; None lets a run pick one only when its names are taken.
     namespace: str | None = None
+    isolation: IsolationSettings = IsolationSettings()
 
     @property
     def active(self) -> bool:
@@ -107,7 +121,50 @@ def resolve(
         keep=bool(cli.get("keep")),
         rootdir=rootdir,
         namespace=namespace,
+        isolation=resolve_isolation(cli, environ, ini),
     )
+
+
+def _first_of(*candidates: tuple[object, str]) -> tuple[str, str] | None:
+    for value, where in candidates:
+        if isinstance(value, str) and value.strip():
+            return value.strip(), where
+    return None
+
+
+def resolve_isolation(
+    cli: Mapping[str, object], environ: Mapping[str, str], ini: Mapping[str, object]
+) -> IsolationSettings:
+    """The isolation settings: command line beats environment beats ini, option by option."""
+    level = Level.NONE
+    found = _first_of(
+        (cli.get("isolation"), "--dbfleet-isolation"),
+        (environ.get("DBFLEET_ISOLATION"), "DBFLEET_ISOLATION"),
+        (ini.get("dbfleet_isolation"), "dbfleet_isolation (ini)"),
+    )
+    if found is not None:
+        level = parse_level(*found)
+    leaks = LeakMode.OFF
+    found = _first_of(
+        (cli.get("check_leaks"), "--dbfleet-check-leaks"),
+        (environ.get("DBFLEET_CHECK_LEAKS"), "DBFLEET_CHECK_LEAKS"),
+        (ini.get("dbfleet_check_leaks"), "dbfleet_check_leaks (ini)"),
+    )
+    if found is not None:
+        leaks = parse_leak_mode(*found)
+    pool_size = DEFAULT_POOL_SIZE
+    found = _first_of(
+        (cli.get("pool_size"), "--dbfleet-fresh-pool"),
+        (ini.get("dbfleet_fresh_pool"), "dbfleet_fresh_pool (ini)"),
+    )
+    if found is not None:
+        text, where = found
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError(
+                f"dbfleet: {where} must be a whole number of databases, 1 or more; got {text!r}"
+            )
+        pool_size = int(text)
+    return IsolationSettings(level, leaks, pool_size)
 
 
 def _as_str(value: object) -> str | None:

@@ -12,10 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 from dbfleet.backends.base import Backend
 from dbfleet.errors import HeldByLiveRun, MigrationError, OwnershipError
-from dbfleet.fingerprint import TemplateFingerprint
+from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_run
 from dbfleet.migrate import Migrator
 from dbfleet.urls import SecretURL, connectable, fit_identifier, redacted, worker_database_name
@@ -45,6 +46,20 @@ class FleetDatabase:
     def __repr__(self) -> str:
         # The dataclass repr would print ``url`` and its password in assertion rewrites.
         return f"FleetDatabase(name={self.name!r}, url={self.redacted_url!r})"
+
+
+def schema_fingerprint(
+    backend: Backend, migrator: Migrator, extra_globs: tuple[str, ...], rootdir: Path
+) -> TemplateFingerprint:
+    """Everything the template's schema depends on: the migrations and what they read, the
+    ``dbfleet_fingerprint`` files, and the server's version (a clone cannot cross versions)."""
+    return fingerprint(
+        migrate_spec=migrator.spec,
+        sources=migrator.sources(),
+        extra_globs=extra_globs,
+        rootdir=rootdir,
+        server_version=backend.server_version(),
+    )
 
 
 def template_name(base: str, fingerprint: TemplateFingerprint, limit: int) -> str:

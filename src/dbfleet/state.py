@@ -1,8 +1,8 @@
 """What one pytest process provisioned, on ``config.stash``, and what the pytest glue shares.
 
-The isolation plugin, the collectors and the fixtures read the worker's database, the template
-and the run from here; ``fleet_state(config)`` is the accessor, so none of them imports the
-pytest glue in ``plugin.py``. ``usage_errors`` is the one place a ``DbfleetError`` becomes
+The isolation plugin, the collectors and the fixtures read the worker's database, the template,
+the run and the settings from here (``fleet_state``, ``fleet_settings``), so none of them imports
+the pytest glue in ``plugin.py``. ``usage_errors`` is the one place a ``DbfleetError`` becomes
 pytest's one-line usage error.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -48,10 +49,23 @@ class FleetState:
 
 STATE = pytest.StashKey[FleetState]()
 
+#: The settings resolved at start-up, also when dbfleet is idle (no URL configured).
+SETTINGS = pytest.StashKey[Settings]()
+
 
 def fleet_state(config: pytest.Config) -> FleetState | None:
     """This process's provisioning, or None when dbfleet is idle (no URL configured)."""
     return config.stash.get(STATE, None)
+
+
+def fleet_settings(config: pytest.Config) -> Settings | None:
+    """The run's settings; None only where pytest skipped start-up (``--help``, ``--version``)."""
+    return config.stash.get(SETTINGS, None)
+
+
+def project_root(config: pytest.Config) -> Path:
+    """Where relative settings are resolved: the ini file's folder, else pytest's rootdir."""
+    return config.inipath.parent if config.inipath else config.rootpath
 
 
 def database_seconds(state: FleetState) -> list[float]:

@@ -51,7 +51,7 @@ def test_a_planted_leak_is_named_with_its_test_and_tables(project: pytest.Pytest
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
         [
-            "*= dbfleet isolation =*",
+            "*= dbfleet =*",
             "*1 test(s) leaked rows:",
             "  test_planted.py::test_plants_a_leak: item +2 rows, tag -1 row",
         ]

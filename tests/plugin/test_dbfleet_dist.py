@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dbfleet.scheduling.durations import Conditions, DurationStore, Phases, Recording, save
+from dbfleet.scheduling.duration_file import save
+from dbfleet.scheduling.durations import Conditions, DurationStore, Phases, Recording
 from support import INHERITED, run
 
 # Every test appends "worker nodeid" to one log, so the order each worker ran things is known.

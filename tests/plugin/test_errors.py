@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from support import SECRET, run
 
@@ -108,3 +110,65 @@ def test_failing_command_migration_is_reported(
     result = run(project)
     _fails_with(result, "migrate failed for postgresql://postgres:***@")
     assert databases() == set()
+
+
+def test_a_failing_test_shows_the_url_without_its_password(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_fail="""
+        def test_fails(dbfleet_url):
+            assert dbfleet_url == "something else"
+        """
+    )
+    result = run(project, "-n", "2")  # run() fails the test if SECRET shows anywhere
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*postgresql://postgres:***@*"])
+
+
+def test_help_works_with_an_unreachable_server(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBFLEET_URL", f"postgresql://u:{SECRET}@127.0.0.1:1/x")
+    result = run(project, "--help")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*--dbfleet-url=URL*"])
+
+
+def test_non_numeric_port_is_one_clear_line(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBFLEET_URL", f"postgresql://u:{SECRET}@127.0.0.1:54x2/x")
+    project.makepyfile(test_db=TESTS)
+    result = run(project)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "Traceback" not in result.stderr.str()
+    result.stderr.fnmatch_lines(["ERROR: dbfleet: cannot parse the database URL*"])
+
+
+@pytest.fixture
+def role_without_createdb(
+    admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> Iterator[str]:
+    role = f"{base_name}_role"
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB").format(sql.Identifier(role)))
+    yield role
+    admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def test_missing_createdb_right_is_one_line_with_the_grant_to_run(
+    project: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    role_without_createdb: str,
+) -> None:
+    monkeypatch.setenv(
+        "DBFLEET_URL", base_url.replace("//postgres:", f"//{role_without_createdb}:")
+    )
+    project.makepyfile(test_db=TESTS)
+    result = run(project)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "Traceback" not in result.stderr.str()
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: dbfleet: PostgreSQL refused to create database *permission denied*ALTER ROLE {role_without_createdb} CREATEDB*"
+        ]
+    )

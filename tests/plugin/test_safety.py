@@ -58,16 +58,28 @@ def test_leftover_of_a_crashed_run_is_replaced(
     assert {name for name in databases() if "_tpl_" not in name} == set()
 
 
-def test_database_of_a_live_run_is_not_taken_over(
-    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+@pytest.mark.parametrize(
+    ("held", "args"),
+    [("", ()), ("_gw1", ("-n", "2"))],
+    ids=["serial", "controller-before-workers-start"],
+)
+def test_a_name_a_live_run_holds_is_not_taken_over_the_run_takes_a_namespace(
+    project: pytest.Pytester,
+    admin: psycopg.Connection[tuple[object, ...]],
+    base_name: str,
+    held: str,
+    args: tuple[str, ...],
 ) -> None:
     live = Run("liverun00001", Run.current().host, Run.current().pid, process_space())
-    create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, live))
+    create_database(admin, base_name + held, Marker.new("worker", base_name, "0" * 64, live))
     project.makepyfile(test_db=TESTS)
-    result = run(project)
+    result = run(project, *args)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"*(namespace *: {base_name} is held by a live run)*"])
-    assert '"liverun00001"' in (marker_of(admin, base_name) or "")
+    result.stdout.fnmatch_lines([f"*(namespace *: {base_name}{held} is held by a live run)*"])
+    # No worker crashed and was replaced under another id.
+    assert "[gw2]" not in result.stdout.str()
+    assert "crashed" not in result.stdout.str()
+    assert '"liverun00001"' in (marker_of(admin, base_name + held) or "")
 
 
 def test_an_explicit_namespace_held_by_a_live_run_is_one_line(
@@ -93,3 +105,19 @@ def test_database_of_a_run_on_another_host_is_not_taken_over(
     project.makepyfile(test_db=TESTS)
     run(project).assert_outcomes(passed=1)  # in a namespace of its own
     assert '"otherhost001"' in (marker_of(admin, base_name) or "")
+
+
+def test_a_dead_owners_database_still_in_use_is_not_dropped(
+    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+) -> None:
+    # Owner looks dead from here (another container's pid namespace reuses pids), yet a
+    # session is connected: that database is in use and must survive.
+    ghost = Run("ghostrun0001", Run.current().host, 2**22 + 7, process_space())
+    create_database(admin, base_name, Marker.new("worker", base_name, "0" * 64, ghost))
+    dsn = admin.info.dsn.replace("dbname=postgres", f"dbname={base_name}")
+    with psycopg.connect(dsn) as user:
+        project.makepyfile(test_db=TESTS)
+        result = run(project)
+        result.assert_outcomes(passed=1)  # in a namespace of its own
+        result.stdout.fnmatch_lines([f"*(namespace *: {base_name} is held by a live run)*"])
+        assert user.execute("SELECT 1").fetchone() == (1,)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
+from dbfleet.backends import open_backend
+from dbfleet.fleet import ensure_template, schema_fingerprint
+from dbfleet.marker import Run
+from dbfleet.migrate import parse_migrator
 from support import marker_of, run
 
 # A python: migrator that counts its calls, so "zero migrations" is observable.
@@ -136,3 +142,31 @@ def test_alembic_migrations_build_the_template(project: pytest.Pytester) -> None
         """
     )
     run(project, "-n", "2").assert_outcomes(passed=1)
+
+
+def _ensure(url: str, root: Path, schema: str) -> tuple[object, str]:
+    (root / "schema.sql").write_text(schema)
+    migrator = parse_migrator("sql:schema.sql", root)
+    backend = open_backend(make_url(url))
+    template = ensure_template(
+        backend,
+        migrator=migrator,
+        fingerprint=schema_fingerprint(backend, migrator, (), root),
+        run=Run.current(),
+        environ={},
+        export=("DATABASE_URL",),
+    )
+    return backend, template.name
+
+
+def test_a_template_a_live_run_uses_is_not_dropped_as_stale(
+    base_url: str, tmp_path: Path, databases: object
+) -> None:
+    old_backend, old = _ensure(base_url, tmp_path, "CREATE TABLE a (id int);")
+    new_backend, new = _ensure(base_url, tmp_path, "CREATE TABLE b (id int);")
+    assert {old, new} <= databases()  # type: ignore[operator]
+    old_backend.close()  # type: ignore[attr-defined]
+    new_backend.close()  # type: ignore[attr-defined]
+    again, _ = _ensure(base_url, tmp_path, "CREATE TABLE b (id int);")
+    again.close()  # type: ignore[attr-defined]
+    assert old not in databases()  # type: ignore[operator]

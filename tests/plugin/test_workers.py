@@ -186,3 +186,16 @@ def test_crashed_worker_leaves_nothing_behind(
     result = run(recording, "-n", "2")
     result.assert_outcomes(passed=4, failed=1)
     assert {name for name in databases() if "_tpl_" not in name} == set()
+
+
+def test_auto_resolving_to_no_workers_runs_serially_on_its_own_database(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_name: str
+) -> None:
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "0")
+    project.makepyfile(
+        test_name=f"""
+        def test_name(dbfleet_database):
+            assert dbfleet_database.name == "{base_name}"
+        """
+    )
+    run(project, "-n", "auto").assert_outcomes(passed=1)

@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from dbfleet.cli import main
+from dbfleet.scheduling.duration_file import load, save
 from dbfleet.scheduling.durations import (
     Conditions,
     DurationStore,
     PhaseReport,
     Phases,
     Recording,
-    load,
     recording_of,
-    save,
 )
 
 

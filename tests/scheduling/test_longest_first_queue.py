@@ -6,6 +6,7 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from simulate import Workload
 
 from dbfleet.scheduling.queue import (
     LongestFirstQueue,
@@ -14,7 +15,6 @@ from dbfleet.scheduling.queue import (
     predicted_loads,
     predicted_makespan,
 )
-from dbfleet.scheduling.simulate import Workload
 from dbfleet.scheduling.units import Granularity, Item, Unit, group_units
 
 

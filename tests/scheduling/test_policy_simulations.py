@@ -5,9 +5,9 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simulate import Policy, Workload, lower_bound, simulate
 
-from dbfleet.scheduling.simulate import Policy, Workload, lower_bound, simulate
-from dbfleet.scheduling.units import scopes_of
+from dbfleet.scheduling.units import Granularity, scopes_of
 
 
 def _suite(files: list[list[float]], overhead: float = 0.0) -> Workload:
@@ -59,17 +59,24 @@ def test_load_pays_a_files_fixtures_on_every_worker_it_spreads_to() -> None:
     assert sum(result.busy) > 40.0 + 2.0
 
 
-def test_a_slow_file_collected_last_bounds_loadfile_but_not_dbfleet() -> None:
+def test_one_slow_file_bounds_a_file_unit_but_not_a_test_unit() -> None:
     workload = _suite([[0.1] * 10 for _ in range(30)] + [[1.0] * 30], overhead=0.01)
     bound = lower_bound(workload, 8)
-    assert simulate(Policy.LOADFILE, workload, 8).makespan > 2 * bound
-    assert simulate(Policy.DBFLEET, workload, 8).makespan < 1.1 * bound
+    slow_file = 30 * 1.0 + 0.01
+    assert simulate(Policy.LOADFILE, workload, 8).makespan == pytest.approx(slow_file)
+    # dbfleet_unit = file keeps the file whole, as loadfile does: it starts first, and bounds.
+    assert simulate(Policy.DBFLEET, workload, 8).makespan == pytest.approx(slow_file)
+    # dbfleet_unit = test lets the queue spread it, paying its fixtures on each worker.
+    spread = simulate(Policy.DBFLEET, workload, 8, unit=Granularity.TEST)
+    assert spread.makespan < 1.1 * bound
 
 
 def test_a_giant_test_collected_last_starts_first_under_dbfleet() -> None:
     workload = _suite([[0.5] * 10 for _ in range(20)] + [[30.0]])
     bound = lower_bound(workload, 4)
-    assert simulate(Policy.DBFLEET, workload, 4).makespan <= 1.05 * bound
+    # The giant starts at once; with whole files the best is the giant plus one 5 s file.
+    assert simulate(Policy.DBFLEET, workload, 4).makespan == pytest.approx(35.0)
+    assert simulate(Policy.DBFLEET, workload, 4, unit=Granularity.TEST).makespan <= 1.05 * bound
     assert simulate(Policy.LOAD, workload, 4).makespan > 1.5 * bound
 
 

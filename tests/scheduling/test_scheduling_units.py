@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from simulate import Workload
 
-from dbfleet.scheduling.simulate import Workload
 from dbfleet.scheduling.units import Granularity, Item, cost, group_units, scopes_of
 
 SUITE = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simulate import Workload
 
 from dbfleet.scheduling.shard_check import (
     ShardRun,
@@ -13,7 +14,6 @@ from dbfleet.scheduling.shard_check import (
     verify,
 )
 from dbfleet.scheduling.shards import plan_shards
-from dbfleet.scheduling.simulate import Workload
 from dbfleet.scheduling.units import group_units
 
 

@@ -6,10 +6,10 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simulate import Workload
 
 from dbfleet.scheduling.queue import balance_units, predicted_makespan
 from dbfleet.scheduling.shards import ShardPlan, assignment_from_json, plan_shards
-from dbfleet.scheduling.simulate import Workload
 from dbfleet.scheduling.units import Unit, group_units
 
 

@@ -1,14 +1,13 @@
-"""The isolation levels, the leak-check modes and the settings that pick them.
+"""The isolation levels and the leak-check modes, and how a test's mark picks its level.
 
-Resolution is a pure function of the command line, environment and ini values (in that order,
-as in ``dbfleet.config``), and a test's marker overrides the result for that test alone.
+The run's default level is resolved with every other setting, in ``dbfleet.config``; a test's
+marker overrides it for that test alone.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from dbfleet.errors import ConfigError
 
@@ -46,16 +45,6 @@ class LeakMode(str, enum.Enum):
 LEVELS = tuple(level.value for level in Level)
 LEAK_MODES = tuple(mode.value for mode in LeakMode)
 
-#: Ready databases kept per worker for ``fresh``: one to hand out while the next one is cloned.
-DEFAULT_POOL_SIZE = 2
-
-
-@dataclass(frozen=True)
-class IsolationSettings:
-    level: Level = Level.NONE
-    leaks: LeakMode = LeakMode.OFF
-    pool_size: int = DEFAULT_POOL_SIZE
-
 
 def parse_level(text: str, where: str) -> Level:
     try:
@@ -73,48 +62,6 @@ def parse_leak_mode(text: str, where: str) -> LeakMode:
         raise ConfigError(
             f"dbfleet: unknown leak check {text!r} in {where}; use one of {', '.join(LEAK_MODES)}"
         ) from None
-
-
-def _first(*candidates: tuple[object, str]) -> tuple[str, str] | None:
-    for value, where in candidates:
-        if isinstance(value, str) and value.strip():
-            return value.strip(), where
-    return None
-
-
-def resolve(
-    cli: Mapping[str, object], environ: Mapping[str, str], ini: Mapping[str, object]
-) -> IsolationSettings:
-    """Command line beats environment beats ini, option by option."""
-    level = Level.NONE
-    found = _first(
-        (cli.get("isolation"), "--dbfleet-isolation"),
-        (environ.get("DBFLEET_ISOLATION"), "DBFLEET_ISOLATION"),
-        (ini.get("dbfleet_isolation"), "dbfleet_isolation (ini)"),
-    )
-    if found is not None:
-        level = parse_level(*found)
-    leaks = LeakMode.OFF
-    found = _first(
-        (cli.get("check_leaks"), "--dbfleet-check-leaks"),
-        (environ.get("DBFLEET_CHECK_LEAKS"), "DBFLEET_CHECK_LEAKS"),
-        (ini.get("dbfleet_check_leaks"), "dbfleet_check_leaks (ini)"),
-    )
-    if found is not None:
-        leaks = parse_leak_mode(*found)
-    pool_size = DEFAULT_POOL_SIZE
-    found = _first(
-        (cli.get("pool_size"), "--dbfleet-fresh-pool"),
-        (ini.get("dbfleet_fresh_pool"), "dbfleet_fresh_pool (ini)"),
-    )
-    if found is not None:
-        text, where = found
-        if not text.isdigit() or int(text) < 1:
-            raise ConfigError(
-                f"dbfleet: {where} must be a whole number of databases, 1 or more; got {text!r}"
-            )
-        pool_size = int(text)
-    return IsolationSettings(level, leaks, pool_size)
 
 
 def marked_level(marks: list[Mapping[str, object]], default: Level, test: str) -> Level:

@@ -12,7 +12,6 @@ every fixture of the test has closed its connections.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from dbfleet import environ
 from dbfleet.backends import Restorer, open_backend, open_restorer, pool_backend_url
+from dbfleet.config import IsolationSettings
 from dbfleet.errors import DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.isolation.engines import (
@@ -35,16 +35,13 @@ from dbfleet.isolation.engines import (
 )
 from dbfleet.isolation.leaks import Leak, describe, from_json, leaks, to_json
 from dbfleet.isolation.levels import (
-    LEAK_MODES,
     LEVELS,
-    IsolationSettings,
     LeakMode,
     Level,
     marked_level,
-    resolve,
 )
 from dbfleet.isolation.pool import FreshPool
-from dbfleet.state import FleetState, fleet_state, usage_errors
+from dbfleet.state import FleetState, fleet_settings, fleet_state, usage_errors
 from dbfleet.urls import with_database
 
 if TYPE_CHECKING:
@@ -97,57 +94,14 @@ class TestDatabase:
     database: FleetDatabase
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("dbfleet", "pytest-dbfleet: one database per xdist worker")
-    group.addoption(
-        "--dbfleet-isolation",
-        dest="dbfleet_isolation",
-        choices=LEVELS,
-        help="what one test's writes may do to the next: none (default), rollback, reset or "
-        "fresh; env DBFLEET_ISOLATION; ini dbfleet_isolation; per test "
-        '@pytest.mark.dbfleet(isolation="fresh")',
-    )
-    group.addoption(
-        "--dbfleet-check-leaks",
-        dest="dbfleet_check_leaks",
-        nargs="?",
-        const="warn",
-        choices=LEAK_MODES,
-        help="after each test at isolation none or rollback, report tables that gained or lost "
-        "rows: --dbfleet-check-leaks (=warn) lists them at the end, --dbfleet-check-leaks=fail "
-        "makes a leak a test error (write the value with '=': a separate word would be taken "
-        "for it); env DBFLEET_CHECK_LEAKS; ini dbfleet_check_leaks",
-    )
-    group.addoption(
-        "--dbfleet-fresh-pool",
-        dest="dbfleet_fresh_pool",
-        metavar="N",
-        help="databases each worker keeps cloned ahead for isolation fresh (default 2); "
-        "ini dbfleet_fresh_pool",
-    )
-    parser.addini("dbfleet_isolation", "default isolation: none, rollback, reset or fresh")
-    parser.addini("dbfleet_check_leaks", "leak check after each test: off, warn or fail")
-    parser.addini("dbfleet_fresh_pool", "databases cloned ahead per worker for isolation fresh")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "dbfleet(isolation=\"none|rollback|reset|fresh\"): this test's (class's, module's) "
         "isolation level, overriding dbfleet_isolation",
     )
-    cli = {
-        "isolation": config.getoption("dbfleet_isolation", None),
-        "check_leaks": config.getoption("dbfleet_check_leaks", None),
-        "pool_size": config.getoption("dbfleet_fresh_pool", None),
-    }
-    ini = {
-        name: config.getini(name)
-        for name in ("dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool")
-    }
-    with usage_errors():
-        settings = resolve(cli, os.environ, ini)
-    state = IsolationState(settings)
+    settings = fleet_settings(config)
+    state = IsolationState(settings.isolation if settings else IsolationSettings())
     config.stash[ISOLATION] = state
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(LeakReports(state), "dbfleet-isolation-leaks")
@@ -299,11 +253,11 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         state.pool_numbers[key] = state.pool_numbers.get(key, 0) + value
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def summary_lines(config: pytest.Config) -> list[str]:
+    """Isolation's lines in the run's ``dbfleet`` section (written by the core plugin)."""
     state = config.stash.get(ISOLATION, None)
-    fleet = fleet_state(config)
-    if state is None or fleet is None or fleet.role == "worker":
-        return
+    if state is None:
+        return []
     lines = []
     if state.overhead:
         parts = []
@@ -328,10 +282,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             )
         else:
             lines.append("no test leaked rows")
-    if lines:
-        terminalreporter.write_sep("=", "dbfleet isolation")
-        for line in lines:
-            terminalreporter.write_line(line)
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,12 +6,8 @@ in the README; ``dbfleet bench`` reads it to compare modes test by test.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from dbfleet.report.outcomes import combine, count, phase_outcome
@@ -85,14 +81,3 @@ class RunRecord:
         if self.shard is not None:
             data["shard"] = self.shard
         return data
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically (temp file + ``os.replace``) so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        json.dump(data, handle, indent=1)
-        handle.write("\n")
-    os.replace(handle.name, path)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from dbfleet.jsonfile import write_json
 from dbfleet.report.html import render_html
-from dbfleet.report.record import RunRecord, write_json
+from dbfleet.report.record import RunRecord
 from dbfleet.report.summary import Summary, summarize
 from dbfleet.state import FleetState, database_seconds
 from dbfleet.urls import SERIAL_WORKER

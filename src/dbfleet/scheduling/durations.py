@@ -1,30 +1,25 @@
 """The duration store: what tests, units and workers cost, across runs, CI shards and machines.
 
-Values are kept in *serial-equivalent* seconds (see :class:`Conditions`), smoothed across runs
-(see :data:`SMOOTHING`), and saved as stable JSON (versioned, sorted keys) that parallel
-processes update under a file lock. The store is immutable: recording a run or merging shards
-returns a new store, so one run's scheduler never sees another run's half-applied update.
+Values are kept in *serial-equivalent* seconds (see :class:`Conditions`) and smoothed across runs
+(see :data:`SMOOTHING`). This module does no I/O: ``duration_file`` saves the store as stable
+JSON that parallel processes update under a file lock. The store is immutable: recording a run or
+merging shards returns a new store, so one run's scheduler never sees another run's half-applied
+update.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field, fields, replace
 from functools import cached_property
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from filelock import FileLock, Timeout
-
 from dbfleet.errors import DbfleetError
-from dbfleet.report.record import write_json
 
 SCHEMA = "dbfleet-durations/1"
-DEFAULT_PATH = Path(".dbfleet") / "durations.json"
 
 #: Weight of the newest run in the moving average. 0.3 absorbs two thirds of a real change
 #: (a test that got slower) within three runs, while one outlier run (a noisy CI neighbour)
@@ -35,14 +30,11 @@ SMOOTHING = 0.3
 #: store every test gets it, so it sets the predicted seconds shown, not the order.
 DEFAULT_TEST_SECONDS = 0.2
 
-#: Seconds to wait for another process's update before giving up; updates take milliseconds.
-LOCK_TIMEOUT = 60.0
-
 _DIGITS = 6
 
 
 class DurationsError(DbfleetError):
-    """The durations file cannot be read, written or locked."""
+    """The durations file cannot be read, written or locked, or is not a durations file."""
 
 
 @dataclass(frozen=True)
@@ -355,65 +347,6 @@ def separate_overhead(phases: Sequence[Phases]) -> tuple[float, tuple[Phases, ..
     adjusted[0] = replace(adjusted[0], setup=min(phases[0].setup, setups))
     adjusted[-1] = replace(adjusted[-1], teardown=min(phases[-1].teardown, teardowns))
     return overhead, tuple(adjusted)
-
-
-def load(path: Path = DEFAULT_PATH) -> DurationStore:
-    """The store saved at ``path``; an empty one when there is no file yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return DurationStore()
-    except OSError as error:
-        raise DurationsError(f"cannot read {path}: {error.strerror}") from error
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DurationsError(f"{path} is not JSON ({error}); delete it to start afresh") from error
-    if not isinstance(data, dict):
-        raise DurationsError(f"{path} is not a durations file; delete it to start afresh")
-    return DurationStore.from_json(data)
-
-
-def save(store: DurationStore, path: Path = DEFAULT_PATH) -> None:
-    """Replace the file atomically; use :func:`update` when other processes may write too."""
-    write_json(path, store.to_json())
-
-
-def update(
-    path: Path,
-    change: Callable[[DurationStore], DurationStore],
-    *,
-    timeout: float = LOCK_TIMEOUT,
-) -> DurationStore:
-    """Read, change and write the file under ``path + ".lock"``: safe for parallel processes.
-
-    The lock makes read-change-write one step, so two CI jobs or xdist controllers sharing a
-    cache directory never lose each other's results; the write itself is a temp file and
-    ``os.replace``, so readers that do not lock still never see half a file.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{path}.lock", timeout=timeout):
-            store = change(load(path))
-            save(store, path)
-    except OSError as error:
-        # A read-only checkout, say: the run itself is fine, only its record is lost.
-        raise DurationsError(
-            f"cannot record durations in {path} ({error.strerror or error}); the tests' own "
-            "outcome stands; set dbfleet_durations to a writable path to record them"
-        ) from error
-    except Timeout as error:
-        raise DurationsError(
-            f"another process has held {path}.lock for {timeout:g} s; if no dbfleet run is"
-            " active, delete the lock file"
-        ) from error
-    return store
-
-
-def merge_into(path: Path, stores: Iterable[DurationStore]) -> DurationStore:
-    """Merge ``stores`` (e.g. the CI shards' files) into the file at ``path``, under its lock."""
-    incoming = list(stores)
-    return update(path, lambda current: merge(current, *incoming))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dbfleet.errors import DbfleetError
-from dbfleet.scheduling import durations
+from dbfleet.scheduling import duration_file, durations
 from dbfleet.scheduling.xdist import split_group
 from dbfleet.state import FleetState, database_seconds
 from dbfleet.urls import SERIAL_WORKER
@@ -56,6 +56,6 @@ class DurationRecorder:
             worker=worker,
         )
         try:
-            durations.update(self.path, lambda store: store.record(recording))
+            duration_file.update(self.path, lambda store: store.record(recording))
         except DbfleetError as error:
             sys.stderr.write(f"{error}\n")

@@ -1,0 +1,299 @@
+"""The three parts a pytest process can play in a run, each owning its databases from start to
+clean-up, as pytest-cov's ``Central``, ``DistMaster`` and ``DistWorker`` own their coverage.
+
+- :class:`Serial` (no xdist): claims its name, builds or reuses the template, clones its own
+  database, exports it, and drops it at the end.
+- :class:`Controller` (``-n N``): claims every worker's name and builds the template before any
+  worker starts, runs no test, collects the workers' numbers from ``workeroutput``, and at the
+  end sweeps whatever its run left (a worker that crashed cannot drop its own database).
+- :class:`Worker`: clones its database from the controller's template and reports how long that
+  took through ``workeroutput``.
+
+A role is chosen once, in ``pytest_load_initial_conftests`` (:func:`start`), because the URL
+must be exported before a conftest imports the application. That is also why the controller
+reaches its workers through one environment variable and not ``workerinput``: xdist sets
+``workerinput`` only after a worker has loaded its conftests, which is too late to export.
+The chosen object is registered as a plugin, so its hooks run only in the role that needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from typing import Any, ClassVar
+
+import pytest
+
+from dbfleet import environ
+from dbfleet.backends import Backend, open_backend
+from dbfleet.config import Settings
+from dbfleet.embedded import start_embedded
+from dbfleet.errors import DbfleetError
+from dbfleet.fleet import (
+    FleetDatabase,
+    Reservation,
+    Template,
+    ensure_template,
+    provision,
+    provision_by_migrating,
+    release,
+    reserve,
+    schema_fingerprint,
+    sweep_run,
+)
+from dbfleet.marker import Run
+from dbfleet.migrate import Migrator, parse_migrator
+from dbfleet.state import FleetState, Role, database_seconds
+from dbfleet.urls import SERIAL_WORKER, connectable, fit_identifier, parse_url, redacted
+
+#: Carries the controller's run to its xdist workers; holds a password, so it lives only in
+#: the environment, like the exported ``DATABASE_URL`` itself.
+CONTROLLER_ENV = "DBFLEET_CONTROLLER"
+
+#: Set by a worker once provisioned. A pytest started inside a worker (in-process or as a
+#: child) inherits the worker's xdist variables too; this tells it that it is not the worker.
+WORKER_PID_ENV = "DBFLEET_WORKER_PID"
+
+#: The name the role object is registered under.
+PLUGIN_NAME = "dbfleet-role"
+
+#: ``workeroutput`` keys: a worker's provisioning seconds and its (password-free) database URL.
+SECONDS_OUTPUT = "dbfleet_seconds"
+DATABASE_OUTPUT = "dbfleet_database"
+
+
+class Participant:
+    """What every role does alike: the header line, the summary line, and putting the
+    environment back; subclasses add what is theirs."""
+
+    name: ClassVar[Role]
+
+    def __init__(self, state: FleetState) -> None:
+        self.state = state
+
+    def export(self, url: str) -> None:
+        environ.swap(dict.fromkeys(self.state.settings.export, url), self.state.saved_environ)
+
+    def pytest_report_header(self) -> str:
+        state = self.state
+        target = state.database.name if state.database else "a database per worker"
+        namespace = state.reservation.namespace
+        if namespace:
+            why = f": {state.reservation.reason}" if state.reservation.reason else ""
+            target += f" (namespace {namespace}{why})"
+        return f"dbfleet: {redacted(state.base_url)} -> {target}, {_template_line(state.template)}"
+
+    def summary_lines(self) -> list[str]:
+        """The provisioning line of the run's one ``dbfleet`` section (none in a worker)."""
+        state = self.state
+        template = state.template
+        if template is None:
+            line = "no template: every database migrated in place (--dbfleet-provision=migrate)"
+        else:
+            how = "reused" if template.reused else "built"
+            line = f"template {template.name} {how} in {template.seconds:.2f}s"
+        clones = database_seconds(state)
+        if clones:
+            verb = "cloned" if template else "migrated"
+            line += f"; {len(clones)} database(s) {verb}, median {statistics.median(clones):.3f}s"
+        if state.settings.keep:
+            kept = [state.database.redacted_url] if state.database else state.worker_databases
+            line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))
+        return [line]
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        try:
+            if not self.state.settings.keep:
+                self.clean_up()
+            elif self.state.backend is not None:
+                self.state.backend.close()
+        except DbfleetError as error:
+            sys.stderr.write(f"{error}\n")
+        finally:
+            environ.restore(self.state.saved_environ)
+
+    def clean_up(self) -> None:
+        """Drop this process's own database (only one it marked: ``release`` checks)."""
+        backend = self.state.backend or open_backend(self.state.base_url)
+        try:
+            if self.state.database is not None:
+                release(backend, self.state.database.name, self.state.run)
+        finally:
+            backend.close()
+
+
+class Serial(Participant):
+    """A run without xdist: one database, the base name's own (worker id ``master``)."""
+
+    name = "serial"
+
+
+class Controller(Participant):
+    """The xdist controller: it provisions the template and the names, its workers the rest."""
+
+    name = "controller"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        if SECONDS_OUTPUT in output:
+            self.state.worker_seconds.append(float(output[SECONDS_OUTPUT]))
+            self.state.worker_databases.append(str(output[DATABASE_OUTPUT]))
+
+    def clean_up(self) -> None:
+        """Sweep every database of this run: a worker that crashed left its own behind."""
+        backend = self.state.backend or open_backend(self.state.base_url)
+        try:
+            self.state.dropped = sweep_run(backend, self.state.run)
+        finally:
+            backend.close()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        try:
+            super().pytest_unconfigure(config)
+        finally:
+            os.environ.pop(CONTROLLER_ENV, None)
+
+
+class Worker(Participant):
+    """An xdist worker: its own clone, reported to the controller when the session ends."""
+
+    name = "worker"
+
+    def summary_lines(self) -> list[str]:
+        return []  # the controller writes the run's section
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        database = self.state.database
+        if database is not None and workeroutput is not None:
+            workeroutput[SECONDS_OUTPUT] = database.seconds
+            workeroutput[DATABASE_OUTPUT] = database.redacted_url
+
+
+def start(settings: Settings, workers: int, migrating: bool) -> Participant:
+    """Provision what this process's role needs and export its URL; a refused run builds
+    nothing (every name is claimed before the template is built)."""
+    message = _controller_message()
+    if message is not None:
+        return _start_worker(settings, message)
+    embedded = None
+    if settings.embedded is not None:
+        base_url, embedded = start_embedded(
+            settings.rootdir, settings.embedded.database, settings.embedded.drivername
+        )
+    else:
+        assert settings.url is not None
+        base_url = parse_url(settings.url)
+    run = Run.current()
+    migrator = parse_migrator(settings.migrate, settings.rootdir)
+    backend = open_backend(base_url)
+    try:
+        ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
+        # The claims last as long as the backend's connection, which stays open for the run
+        # (it also holds the in-use lock on the template).
+        reservation = reserve(backend, worker_ids=ids, run=run, namespace=settings.namespace)
+        template = None if migrating else _template(backend, settings, migrator, run)
+        role: Role = "controller" if workers else "serial"
+        state = FleetState(settings, role, run, base_url, template, embedded=embedded)
+        state.reservation = reservation
+        state.backend = backend
+        if workers:
+            controller = Controller(state)
+            os.environ[CONTROLLER_ENV] = json.dumps(
+                {
+                    "run": run.id,
+                    "url": connectable(base_url),
+                    "template": template.name if template else "",
+                    "fingerprint": template.fingerprint if template else "",
+                    "namespace": reservation.namespace or "",
+                }
+            )
+            # The controller runs no test; a conftest it imports that connects at import time
+            # gets a database that does not exist, and fails loudly instead of touching data.
+            unused = fit_identifier(backend.base_name, "_controller", backend.name_limit)
+            controller.export(connectable(backend.url_for(unused)))
+            return controller
+        state.database = _provision(backend, state, SERIAL_WORKER, migrator)
+    except BaseException:
+        backend.close()
+        raise
+    serial = Serial(state)
+    serial.export(state.database.url)
+    return serial
+
+
+def _controller_message() -> dict[str, str] | None:
+    """The controller's message, if this process really is one of its xdist workers."""
+    raw = os.environ.get(CONTROLLER_ENV)
+    if not raw or not os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(WORKER_PID_ENV):
+        return None
+    try:
+        message = json.loads(raw)
+        keys = ("run", "url", "template", "fingerprint", "namespace")
+        return {key: str(message[key]) for key in keys}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _start_worker(settings: Settings, message: dict[str, str]) -> Worker:
+    base_url = parse_url(message["url"])
+    template = None
+    if message["template"]:
+        template = Template(message["template"], message["fingerprint"], True, 0.0)
+    state = FleetState(settings, "worker", Run.current(message["run"]), base_url, template)
+    state.reservation = Reservation(message["namespace"] or None, ())
+    migrator = parse_migrator(settings.migrate, settings.rootdir)
+    backend = open_backend(base_url)
+    try:
+        state.database = _provision(backend, state, os.environ["PYTEST_XDIST_WORKER"], migrator)
+    finally:
+        backend.close()
+    worker = Worker(state)
+    worker.export(state.database.url)
+    environ.swap({WORKER_PID_ENV: str(os.getpid())}, state.saved_environ)
+    return worker
+
+
+def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run) -> Template:
+    return ensure_template(
+        backend,
+        migrator=migrator,
+        fingerprint=schema_fingerprint(backend, migrator, settings.fingerprint, settings.rootdir),
+        run=run,
+        environ=dict(os.environ),
+        export=settings.export,
+    )
+
+
+def _provision(
+    backend: Backend, state: FleetState, worker_id: str, migrator: Migrator
+) -> FleetDatabase:
+    """Clone from the template, or (no template: the migrate baseline) migrate in place."""
+    namespace = state.reservation.namespace
+    if state.template is not None:
+        return provision(
+            backend,
+            worker_id=worker_id,
+            template=state.template,
+            run=state.run,
+            namespace=namespace,
+        )
+    return provision_by_migrating(
+        backend,
+        worker_id=worker_id,
+        migrator=migrator,
+        run=state.run,
+        environ=dict(os.environ),
+        export=state.settings.export,
+        namespace=namespace,
+    )
+
+
+def _template_line(template: Template | None) -> str:
+    if template is None:
+        return "no template (--dbfleet-provision=migrate)"
+    how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
+    return f"template {template.name} ({how})"
