@@ -79,7 +79,8 @@ def test() -> None:
     _run(BIN / "ruff", "check", "src", "tests", "bench", "dev.py")
     _run(BIN / "ruff", "format", "--check", "src", "tests", "bench", "dev.py")
     _run(BIN / "mypy")
-    _run(BIN / "pytest", "-n", "2", *sys.argv[2:])
+    # Coverage of src/dbfleet, inner pytest subprocesses included; fail_under in pyproject.toml.
+    _run(BIN / "pytest", "-n", "2", "--cov", "--cov-report=term:skip-covered", *sys.argv[2:])
     (ROOT / ".dbfleet").mkdir(exist_ok=True)
     for kind, url in example_urls().items():
         print(f"== examples/ledger on {kind} ({url or 'embedded'})", flush=True)

@@ -120,3 +120,39 @@ def test_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> N
     assert err.count("\n") == 1
     assert "cannot reach PostgreSQL" in err
     assert SECRET not in err
+
+
+def test_drop_removes_what_dbfleet_made_for_the_base_but_no_live_or_unmarked_database(
+    fleet: dict[str, str],
+    base_url: str,
+    databases: Callable[[], set[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["drop", "--url", base_url]) == 0
+    assert fleet["dead_worker"] not in databases()
+    assert {fleet["old_template"], fleet["template"]} <= databases()
+    assert main(["drop", "--templates", "--url", base_url]) == 0
+    left = databases()
+    assert fleet["old_template"] not in left
+    assert fleet["template"] not in left
+    assert {fleet["live_worker"], fleet["unmarked"]} <= left
+    assert SECRET not in capsys.readouterr().out
+
+
+def test_drop_removes_a_real_template_a_run_built(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    base_name: str,
+    databases: Callable[[], set[str]],
+) -> None:
+    from support import run, seeded_suite
+
+    suite = seeded_suite(pytester, base_url, monkeypatch)
+    run(suite).assert_outcomes(passed=3)
+    (template,) = databases()
+    assert template.startswith(f"{base_name}_tpl_")
+    assert main(["drop", "--templates", "--dry-run", "--url", base_url]) == 0
+    assert databases() == {template}
+    assert main(["drop", "--templates", "--url", base_url]) == 0
+    assert databases() == set()

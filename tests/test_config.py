@@ -87,3 +87,25 @@ def test_namespace_comes_from_command_line_environment_or_ini() -> None:
 def test_a_namespace_that_would_not_fit_every_identifier_is_refused(bad: str) -> None:
     with pytest.raises(ConfigError, match="is not 1-16 lowercase letters"):
         resolve({}, {"DBFLEET_NAMESPACE": bad}, {}, ROOT)
+
+
+def test_the_url_sources_in_order_end_with_the_exported_variable() -> None:
+    env = {"DATABASE_URL": "postgresql://app/a", "APP_DB": "postgresql://named/a"}
+    assert resolve({}, env, {}, ROOT).url == "postgresql://app/a"
+    assert resolve({}, env, {}, ROOT).url_source == "DATABASE_URL"
+    ini = {"dbfleet_url": "env:APP_DB"}
+    assert resolve({}, env, ini, ROOT).url == "postgresql://named/a"
+    env["DBFLEET_URL"] = "postgresql://env/a"
+    assert resolve({}, env, ini, ROOT).url_source == "DBFLEET_URL"
+    assert resolve({"url": "postgresql://cli/a"}, env, ini, ROOT).url_source == "--dbfleet-url"
+
+
+def test_a_variable_dbfleet_itself_exported_is_not_a_source() -> None:
+    env = {"DATABASE_URL": "postgresql://h/app_test_gw0"}
+    env["DBFLEET_EXPORTED_URL"] = env["DATABASE_URL"]
+    assert not resolve({}, env, {}, ROOT).active
+
+
+def test_env_naming_an_unset_variable_is_one_line() -> None:
+    with pytest.raises(ConfigError, match="dbfleet_url = env:NOPE but NOPE is not set"):
+        resolve({}, {}, {"dbfleet_url": "env:NOPE"}, ROOT)

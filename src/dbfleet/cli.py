@@ -1,4 +1,4 @@
-"""The ``dbfleet`` command: list, gc, bench, demo, plan and durations.
+"""The ``dbfleet`` command: list, gc, drop, doctor, bench, demo, plan and durations.
 
 ``main`` returns an exit code and never calls ``sys.exit`` below it; every DbfleetError becomes
 one line on stderr and exit code 2.
@@ -7,7 +7,6 @@ one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import configparser
 import os
 import sys
 import time
@@ -21,7 +20,8 @@ from dbfleet.backends import open_backend
 from dbfleet.config import EMBEDDED, Embedded
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
-from dbfleet.fleet import collect
+from dbfleet.fleet import Collected, collect, remove
+from dbfleet.inifile import find_pytest_config
 from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.urls import parse_url, redacted
 
@@ -29,45 +29,11 @@ if TYPE_CHECKING:
     from dbfleet.bench.result import BenchResult
 
 
-#: pytest's configuration files, in the order pytest looks for them in each directory.
-CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pytest itself depends on tomli before 3.11
-        import tomli as tomllib
-    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _pytest_options(path: Path) -> dict[str, Any] | None:
-    """The pytest options in ``path``; None when the file is not a pytest configuration (a
-    ``pyproject.toml`` without ``[tool.pytest.ini_options]``, a ``tox.ini`` without
-    ``[pytest]``), which pytest skips on its way up too."""
-    if path.name == "pyproject.toml":
-        options = _read_toml(path).get("tool", {}).get("pytest", {}).get("ini_options")
-        return options if isinstance(options, dict) else None
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path, encoding="utf-8")
-    section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
-    if path.name in ("pytest.ini", ".pytest.ini") and not parser.has_section(section):
-        return {}  # an empty pytest.ini still is the configuration
-    return dict(parser.items(section)) if parser.has_section(section) else None
-
-
 def _ini_url(directory: Path) -> str | None:
-    """``dbfleet_url`` from the project's pytest configuration, found as pytest finds it: the
-    first configuration file walking up from ``directory``."""
-    for folder in (directory, *directory.parents):
-        for name in CONFIG_FILES:
-            path = folder / name
-            options = _pytest_options(path) if path.is_file() else None
-            if options is not None:
-                url = options.get("dbfleet_url")
-                return url.strip() or None if isinstance(url, str) else None
-    return None
+    """``dbfleet_url`` from the project's pytest configuration, found as pytest finds it."""
+    found = find_pytest_config(directory)
+    url = found[1].get("dbfleet_url") if found else None
+    return url.strip() or None if isinstance(url, str) else None
 
 
 def _server_url(given: str | None) -> tuple[URL, Any]:
@@ -133,14 +99,41 @@ def cmd_gc(args: argparse.Namespace) -> int:
     try:
         base = None if args.all_bases else backend.base_name
         found = collect(backend, base=base, dry_run=args.dry_run)
-        for item in found:
-            verb = "would drop" if args.dry_run else "dropped"
-            print(f"{verb} {item.name} ({item.kind}: {item.reason})")
     finally:
         backend.close()
+    return _say_dropped(found, args.dry_run, "nothing to collect")
+
+
+def _say_dropped(found: Sequence[Collected], dry_run: bool, nothing: str) -> int:
+    verb = "would drop" if dry_run else "dropped"
+    for item in found:
+        print(f"{verb} {item.name} ({item.kind}: {item.reason})")
     if not found:
-        print("nothing to collect")
+        print(nothing)
     return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    """Remove what dbfleet made for the URL's base (templates with --templates)."""
+    url, _server = _server_url(args.url)
+    backend = open_backend(url)
+    try:
+        found = remove(
+            backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
+        )
+    finally:
+        backend.close()
+    return _say_dropped(found, args.dry_run, f"nothing of {backend.base_name} to drop")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """What the project's dbfleet set-up is, one line each; exit 1 on a problem."""
+    from dbfleet.doctor import main_lines
+
+    lines, code = main_lines(Path(args.path).resolve())
+    for line in lines:
+        print(line)
+    return code
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -195,11 +188,12 @@ class _Collected:
         self.nodeids: list[str] = []
         self.groups: dict[str, str] = {}
 
-    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+    def pytest_collection_finish(self, session: Any) -> None:
+        """The final selection: after ``-m``, ``-k``, ``--deselect`` and every plugin's own."""
         from dbfleet.scheduling.xdist import xdist_groups
 
-        self.nodeids = [item.nodeid for item in items]
-        self.groups = xdist_groups(items)
+        self.nodeids = [item.nodeid for item in session.items]
+        self.groups = xdist_groups(session.items)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -327,17 +321,31 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (
         ("list", cmd_list, "list the databases dbfleet manages on a server"),
         ("gc", cmd_gc, "drop databases of dead runs and superseded templates"),
+        ("drop", cmd_drop, "drop every database dbfleet made for the URL's base name"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--url", help="server URL (default: DBFLEET_URL, then the pytest ini)")
         sub.set_defaults(func=func)
-        if name == "gc":
+        if name in ("gc", "drop"):
             sub.add_argument("--dry-run", action="store_true", help="only say what would go")
+        if name == "drop":
+            sub.add_argument(
+                "--templates",
+                action="store_true",
+                help="templates too (the next run builds one again); never one a live run uses",
+            )
+        if name == "gc":
             sub.add_argument(
                 "--all-bases",
                 action="store_true",
                 help="collect for every base on the server, not only the URL's base name",
             )
+    doctor = commands.add_parser(
+        "doctor",
+        help="say what the project's dbfleet set-up is and what will trip it; exit 1 on a problem",
+    )
+    doctor.add_argument("path", nargs="?", default=".", help="the project's directory")
+    doctor.set_defaults(func=cmd_doctor)
     bench = commands.add_parser(
         "bench",
         help="run a suite serially and in parallel; compare speed and outcomes",

@@ -70,6 +70,8 @@ class Settings:
     #: checkouts that share a server; None lets a run pick one only when its names are taken.
     namespace: str | None = None
     isolation: IsolationSettings = IsolationSettings()
+    #: Which setting the URL came from, for the header line (``DATABASE_URL``, ``DBFLEET_URL``).
+    url_source: str = ""
 
     @property
     def active(self) -> bool:
@@ -87,9 +89,8 @@ def resolve(
     rootdir: Path,
 ) -> Settings:
     """Command line beats environment beats ini, option by option."""
-    url = _first(
-        _as_str(cli.get("url")), environ.get("DBFLEET_URL"), _as_str(ini.get("dbfleet_url"))
-    )
+    export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
+    url, source = _url(cli, environ, ini, export)
     embedded: Embedded | None = None
     if url is not None and url.startswith(EMBEDDED):
         embedded, url = Embedded.parse(url), None
@@ -100,7 +101,6 @@ def resolve(
         environ.get("DBFLEET_MIGRATE"),
         _as_str(ini.get("dbfleet_migrate")),
     )
-    export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
     namespace = _first(
         _as_str(cli.get("namespace")),
         environ.get("DBFLEET_NAMESPACE"),
@@ -122,7 +122,47 @@ def resolve(
         rootdir=rootdir,
         namespace=namespace,
         isolation=resolve_isolation(cli, environ, ini),
+        url_source=source,
     )
+
+
+#: Set by dbfleet to the value it exported: a variable holding it was written by dbfleet (a
+#: worker's database), so a pytest started inside the run must not derive names from it again
+#: (``app_test_gw0_gw0``, the bug of many hand-written conftests).
+EXPORTED_ENV = "DBFLEET_EXPORTED_URL"
+
+
+def _url(
+    cli: Mapping[str, object],
+    environ: Mapping[str, str],
+    ini: Mapping[str, object],
+    export: Sequence[str],
+) -> tuple[str | None, str]:
+    """The base URL and where it came from: ``--dbfleet-url``, ``DBFLEET_URL``, ``dbfleet_url``
+    (``env:NAME`` reads a variable), then the first exported variable set when pytest starts."""
+    given = _first(_as_str(cli.get("url")))
+    if given:
+        return given, "--dbfleet-url"
+    given = _first(environ.get("DBFLEET_URL"))
+    if given:
+        return given, "DBFLEET_URL"
+    given = _first(_as_str(ini.get("dbfleet_url")))
+    if given and given.startswith("env:"):
+        name = given[len("env:") :].strip()
+        value = _first(environ.get(name))
+        if value is None:
+            raise ConfigError(
+                f"dbfleet: dbfleet_url = {given} but {name} is not set; set it, or give the URL "
+                "with --dbfleet-url or DBFLEET_URL"
+            )
+        return value, f"{name} (dbfleet_url = env:{name})"
+    if given:
+        return given, "dbfleet_url (ini)"
+    for name in export:
+        value = _first(environ.get(name))
+        if value and value != environ.get(EXPORTED_ENV):
+            return value, name
+    return None, ""
 
 
 def _first_of(*candidates: tuple[object, str]) -> tuple[str, str] | None:

@@ -423,12 +423,7 @@ def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collec
     found: list[Collected] = []
 
     def take(name: str, kind: str, reason: str, claim: str | None = None) -> None:
-        with _exclusively(backend, claim) if claim else nullcontext(True) as unclaimed:
-            if not unclaimed:
-                return
-            if not dry_run:
-                backend.drop(name)
-        found.append(Collected(name, kind, reason))
+        _take(backend, found, Collected(name, kind, reason), claim, dry_run)
 
     for db in managed:
         marker = db.marker
@@ -447,4 +442,39 @@ def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collec
             owner = staging_run(name)
             if name not in signed and owner is not None and run_gone(backend, owner):
                 take(name, "staging", f"run {owner} died before signing it")
+    return found
+
+
+def _take(
+    backend: Backend, found: list[Collected], item: Collected, claim: str | None, dry_run: bool
+) -> None:
+    """Drop ``item`` (or, dry, only list it) unless ``claim`` is held: a live run's in-use lock."""
+    with _exclusively(backend, claim) if claim else nullcontext(True) as unclaimed:
+        if not unclaimed:
+            return
+        if not dry_run:
+            backend.drop(item.name)
+    found.append(item)
+
+
+def remove(backend: Backend, *, base: str, templates: bool, dry_run: bool) -> list[Collected]:
+    """What ``dbfleet drop`` removes: every database dbfleet made for ``base`` that no live run
+    holds, templates too when asked (the next run builds one again). Unmarked databases are
+    never listed, so never dropped."""
+    found: list[Collected] = []
+    for db in backend.list_managed():
+        marker = db.marker
+        if marker.base != base:
+            continue
+        if marker.kind == "template":
+            if templates:
+                item = Collected(db.name, marker.kind, "template, no run uses it")
+                _take(backend, found, item, _in_use(db.name), dry_run)
+        elif (
+            marker.owner_alive() is not True
+            and run_gone(backend, marker.run)
+            and not backend.has_sessions(db.name)
+        ):
+            item = Collected(db.name, marker.kind, "no live run holds it")
+            _take(backend, found, item, None, dry_run)
     return found

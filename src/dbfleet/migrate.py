@@ -15,13 +15,14 @@ import sys
 from dataclasses import dataclass
 from importlib.machinery import PathFinder
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
 from dbfleet.faults import point
+from dbfleet.imports import imported_project_files
 from dbfleet.urls import connectable, scrub
 
 
@@ -82,6 +83,8 @@ class AlembicMigrator:
         files = {self.ini}
         for root in roots:
             files.update(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+        # env.py's own imports: the models it autogenerates from, among them.
+        files.update(imported_project_files(files, self.ini.parent))
         return sorted(files)
 
     def _resolve(self, location: str) -> Path:
@@ -142,7 +145,9 @@ class PythonMigrator:
                 f"dbfleet: dbfleet_migrate = {self.spec!r}: module {module!r} not found from "
                 f"{self.rootdir}; use python:package.module:function"
             )
-        return [origin]
+        # The models a ``metadata.create_all`` builder imports decide the schema as much as
+        # the builder does.
+        return [origin, *imported_project_files([origin], self.rootdir)]
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         _run_child(
@@ -292,8 +297,53 @@ def _main(argv: list[str]) -> int:
 
     module_name, _, function_name = target.partition(":")
     function = getattr(importlib.import_module(module_name), function_name)
-    function(url)
+    call_builder(function, url)
     return 0
+
+
+def call_builder(function: Any, url: str) -> None:
+    """Call a ``python:`` builder with a URL it can use as it is written.
+
+    A plain function gets the URL with a blocking driver (``+asyncpg`` becomes ``+psycopg``), so
+    ``create_engine(url)`` works; an ``async def`` is awaited here with the asyncio driver. A
+    builder that names ``sync_url`` or ``async_url`` parameters gets those by name (both, say,
+    to run ``metadata.create_all`` through ``run_sync`` on asyncpg, which takes DDL with ``%``).
+    """
+    import asyncio
+    import inspect
+
+    from sqlalchemy.engine import make_url
+
+    from dbfleet.isolation.drivers import SYNC_FOR_ASYNC, async_driver, sync_driver
+    from dbfleet.isolation.engines import installed
+
+    parsed = make_url(url)
+    driver = parsed.drivername.partition("+")[2]
+    is_async_url = driver in SYNC_FOR_ASYNC or parsed.drivername.endswith("+psycopg_async")
+
+    def twin(pick: Any, keep: bool) -> str:
+        # The URL as configured when it already suits (``postgresql://`` stays as it is, for a
+        # builder that hands it to psycopg.connect), else the same URL with the twin driver.
+        if keep:
+            return url
+        return parsed.set(drivername=pick(parsed.drivername, installed)).render_as_string(
+            hide_password=False
+        )
+
+    rendered = {
+        "sync_url": twin(sync_driver, not is_async_url),
+        "async_url": twin(async_driver, is_async_url),
+    }
+    named = {
+        name: rendered[name] for name in inspect.signature(function).parameters if name in rendered
+    }
+    is_async = inspect.iscoroutinefunction(function)
+    if named:
+        result = function(**named)
+    else:
+        result = function(rendered["async_url" if is_async else "sync_url"])
+    if inspect.isawaitable(result):
+        asyncio.run(result)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from dbfleet.scheduling.dispatch import granularity as unit_of
 from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.scheduling.recording import DurationRecorder
 from dbfleet.scheduling.shard_run import ShardCheck, ShardSelection, saved_plan
-from dbfleet.state import SETTINGS, STATE, project_root, usage_errors
+from dbfleet.state import INACTIVE, SETTINGS, STATE, project_root, usage_errors
 from dbfleet.urls import SecretURL
 
 #: The name per-test isolation is registered under. It is registered by this plugin, not by an
@@ -217,7 +217,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     with usage_errors():
         settings = _settings(early_config)
         early_config.stash[SETTINGS] = settings
-        if not settings.active:
+        # A worker's own environment may hold no URL of its own (the controller rewrote
+        # DATABASE_URL); the controller's message is what it runs on.
+        if not settings.active and roles.controller_message() is None:
             return
         options = vars(namespace)
         role = roles.start(
@@ -327,11 +329,7 @@ def dbfleet_database(pytestconfig: pytest.Config) -> FleetDatabase:
     """This worker's database: name, URL (with password, for connecting), template, fingerprint."""
     state = pytestconfig.stash.get(STATE, None)
     if state is None or state.database is None:
-        pytest.fail(
-            "dbfleet is not active: set dbfleet_url (ini), --dbfleet-url or DBFLEET_URL, "
-            "or pass --dbfleet-embedded",
-            pytrace=False,
-        )
+        pytest.fail(INACTIVE, pytrace=False)
     return state.database
 
 

@@ -28,7 +28,7 @@ import pytest
 
 from dbfleet import environ
 from dbfleet.backends import Backend, open_backend
-from dbfleet.config import Settings
+from dbfleet.config import EXPORTED_ENV, Settings
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import DbfleetError
 from dbfleet.fleet import (
@@ -74,7 +74,8 @@ class Participant:
         self.state = state
 
     def export(self, url: str) -> None:
-        environ.swap(dict.fromkeys(self.state.settings.export, url), self.state.saved_environ)
+        values = dict.fromkeys(self.state.settings.export, url)
+        environ.swap({**values, EXPORTED_ENV: url}, self.state.saved_environ)
 
     def pytest_report_header(self) -> str:
         state = self.state
@@ -83,7 +84,10 @@ class Participant:
         if namespace:
             why = f": {state.reservation.reason}" if state.reservation.reason else ""
             target += f" (namespace {namespace}{why})"
-        return f"dbfleet: {redacted(state.base_url)} -> {target}, {_template_line(state.template)}"
+        source = state.settings.url_source
+        origin = f" (from {source})" if source else ""
+        line = f"dbfleet: {redacted(state.base_url)}{origin} -> {target}"
+        return f"{line}, {_template_line(state.template)}"
 
     def summary_lines(self) -> list[str]:
         """The provisioning line of the run's one ``dbfleet`` section (none in a worker)."""
@@ -176,7 +180,7 @@ class Worker(Participant):
 def start(settings: Settings, workers: int, migrating: bool) -> Participant:
     """Provision what this process's role needs and export its URL; a refused run builds
     nothing (every name is claimed before the template is built)."""
-    message = _controller_message()
+    message = controller_message()
     if message is not None:
         return _start_worker(settings, message)
     embedded = None
@@ -225,7 +229,7 @@ def start(settings: Settings, workers: int, migrating: bool) -> Participant:
     return serial
 
 
-def _controller_message() -> dict[str, str] | None:
+def controller_message() -> dict[str, str] | None:
     """The controller's message, if this process really is one of its xdist workers."""
     raw = os.environ.get(CONTROLLER_ENV)
     if not raw or not os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(WORKER_PID_ENV):

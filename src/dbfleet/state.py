@@ -49,6 +49,12 @@ class FleetState:
 
 STATE = pytest.StashKey[FleetState]()
 
+#: What a dbfleet fixture says when this process has no database: the one sentence, both plugins.
+INACTIVE = (
+    "dbfleet is not active: set DATABASE_URL, DBFLEET_URL, --dbfleet-url or dbfleet_url (ini), "
+    "or pass --dbfleet-embedded"
+)
+
 #: The settings resolved at start-up, also when dbfleet is idle (no URL configured).
 SETTINGS = pytest.StashKey[Settings]()
 

@@ -106,3 +106,28 @@ def test_committing_the_outer_transaction_is_reported(pg_project: pytest.Pyteste
     result.stdout.fnmatch_lines(
         ["*committed dbfleet_connection's outer transaction itself, so isolation rollback*"]
     )
+
+
+SESSION_OPTIONS = """
+import pytest
+from sqlalchemy import text
+
+@pytest.fixture
+def dbfleet_session_options():
+    return {"expire_on_commit": False, "info": {"from": "conftest"}}
+
+@pytest.mark.dbfleet(isolation="rollback")
+def test_the_session_takes_the_apps_options(dbfleet_session):
+    assert dbfleet_session.expire_on_commit is False
+    assert dbfleet_session.info == {"from": "conftest"}
+    dbfleet_session.execute(text("INSERT INTO item (name) VALUES ('x')"))
+    dbfleet_session.commit()
+
+def test_and_rollback_still_undoes_its_commit(dbfleet_connection):
+    assert dbfleet_connection.execute(text("SELECT count(*) FROM item")).scalar() == 2
+"""
+
+
+def test_session_options_reach_dbfleets_sessions(pg_project: pytest.Pytester) -> None:
+    pg_project.makepyfile(test_options=SESSION_OPTIONS)
+    run_inner(pg_project, "-p", "no:randomly").assert_outcomes(passed=2)

@@ -100,4 +100,4 @@ def test_wants_a_session(dbfleet_session):
     )
     result = run_inner(pytester, "--dbfleet-isolation=reset")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*dbfleet is not active: set dbfleet_url*"])
+    result.stdout.fnmatch_lines(["*dbfleet is not active: set DATABASE_URL, DBFLEET_URL*"])

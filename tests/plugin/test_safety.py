@@ -14,8 +14,11 @@ from support import create_database, dead_run, marker_of, run
 TESTS = "def test_uses_db(dbfleet_url):\n    pass\n"
 
 
-def test_unmarked_database_is_never_dropped(
-    project: pytest.Pytester, admin: psycopg.Connection[tuple[object, ...]], base_name: str
+def test_unmarked_database_is_never_dropped_and_the_refused_run_builds_nothing(
+    project: pytest.Pytester,
+    admin: psycopg.Connection[tuple[object, ...]],
+    base_name: str,
+    databases: Callable[[], set[str]],
 ) -> None:
     create_database(admin, base_name, None)
     with psycopg.connect(admin.info.dsn.replace("dbname=postgres", f"dbname={base_name}")) as own:
@@ -29,6 +32,8 @@ def test_unmarked_database_is_never_dropped(
     )
     with psycopg.connect(admin.info.dsn.replace("dbname=postgres", f"dbname={base_name}")) as own:
         assert own.execute("SELECT v FROM precious").fetchall() == [("keep me",)]
+    # Every name is checked before anything is created: no template was built for this run.
+    assert databases() == {base_name}
 
 
 def test_a_user_comment_is_not_a_marker(

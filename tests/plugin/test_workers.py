@@ -142,7 +142,7 @@ def test_header_names_the_database_without_the_password(
 ) -> None:
     result = run(recording, "--collect-only")
     result.stdout.fnmatch_lines(
-        [f"dbfleet: postgresql://postgres:***@*/{base_name} -> {base_name}*"]
+        [f"dbfleet: postgresql://postgres:***@*/{base_name} (from DBFLEET_URL) -> {base_name}*"]
     )
 
 
@@ -170,7 +170,7 @@ def test_fixture_explains_an_inactive_plugin(
     project.makepyfile("def test_needs_db(dbfleet_url): pass")
     result = run(project)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*dbfleet is not active: set dbfleet_url*"])
+    result.stdout.fnmatch_lines(["*dbfleet is not active: set DATABASE_URL, DBFLEET_URL*"])
 
 
 def test_crashed_worker_leaves_nothing_behind(
@@ -199,3 +199,55 @@ def test_auto_resolving_to_no_workers_runs_serially_on_its_own_database(
         """
     )
     run(project, "-n", "auto").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "n2"])
+def test_a_project_with_only_database_url_gets_a_database_per_worker(
+    recording: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    base_name: str,
+    args: tuple[str, ...],
+) -> None:
+    monkeypatch.delenv("DBFLEET_URL")
+    monkeypatch.setenv("DATABASE_URL", base_url)
+    result = run(recording, *args)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines([f"dbfleet: *{base_name} (from DATABASE_URL) -> *"])
+    expected = (
+        {"master": {base_name}}
+        if not args
+        else {
+            "gw0": {f"{base_name}_gw0"},
+            "gw1": {f"{base_name}_gw1"},
+        }
+    )
+    assert _seen(recording) == expected
+
+
+def test_dbfleet_url_env_reads_the_named_variable(
+    recording: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_url: str, base_name: str
+) -> None:
+    monkeypatch.delenv("DBFLEET_URL")
+    monkeypatch.setenv("APP_TEST_DB", base_url)
+    recording.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\ndbfleet_url = env:APP_TEST_DB\n")
+    result = run(recording, "-n", "2")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        [f"dbfleet: *{base_name} (from APP_TEST_DB (dbfleet_url = env:APP_TEST_DB)) -> *"]
+    )
+
+
+def test_dbfleet_state_is_quiet_and_ignored_by_version_control(recording: pytest.Pytester) -> None:
+    # An application that logs everything at DEBUG through the root logger.
+    recording.makeconftest(
+        RECORDING_CONFTEST
+        + "\nimport logging, sys\n"
+        + "logging.basicConfig(level=logging.DEBUG, stream=sys.__stderr__, force=True)\n"
+    )
+    result = run(recording, "-n", "2")
+    result.assert_outcomes(passed=4)
+    assert "filelock" not in result.stderr.str()
+    assert (recording.path / ".dbfleet" / "durations.json").is_file()
+    ignore = (recording.path / ".dbfleet" / ".gitignore").read_text()
+    assert ignore.splitlines()[-1] == "*"

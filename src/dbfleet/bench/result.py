@@ -36,6 +36,8 @@ class ModeResult:
 
     def provisioning_line(self) -> str:
         prov = self.runs[0].provisioning
+        if not prov:
+            return INACTIVE
         seconds = prov.get("database_seconds") or []
         per = statistics.median(seconds) if seconds else 0.0
         verb = "migrated" if prov.get("mode") == "migrate" else "cloned"
@@ -43,9 +45,15 @@ class ModeResult:
 
     def template_line(self) -> str:
         prov = self.runs[0].provisioning
+        if not prov:
+            return INACTIVE
         if prov.get("mode") == "migrate":
             return "none"
         return "reused" if prov.get("template_reused") else f"built {prov['template_seconds']:.2f}s"
+
+
+#: A mode whose runs provisioned nothing: the suite has no dbfleet URL configured.
+INACTIVE = "dbfleet inactive (no URL: set dbfleet_url, DBFLEET_URL or DATABASE_URL)"
 
 
 @dataclass

@@ -41,7 +41,7 @@ from dbfleet.isolation.levels import (
     marked_level,
 )
 from dbfleet.isolation.pool import FreshPool
-from dbfleet.state import FleetState, fleet_settings, fleet_state, usage_errors
+from dbfleet.state import INACTIVE, FleetState, fleet_settings, fleet_state, usage_errors
 from dbfleet.urls import with_database
 
 if TYPE_CHECKING:
@@ -369,11 +369,7 @@ def _reset(state: IsolationState) -> None:
 
 def _current(value: TestDatabase | None) -> TestDatabase:
     if value is None:
-        pytest.fail(
-            "dbfleet is not active: set dbfleet_url (ini), --dbfleet-url or DBFLEET_URL, "
-            "or pass --dbfleet-embedded",
-            pytrace=False,
-        )
+        pytest.fail(INACTIVE, pytrace=False)
     return value
 
 
@@ -481,8 +477,30 @@ def dbfleet_connection(
 
 
 @pytest.fixture
+def dbfleet_session_options() -> dict[str, Any]:
+    """Keyword arguments for ``dbfleet_session`` and ``dbfleet_async_session``, as the app's own
+    sessionmaker passes them (``expire_on_commit=False``, ``autoflush=False``). Override it in a
+    conftest; ``bind`` and ``join_transaction_mode`` stay dbfleet's, which isolation needs."""
+    return {}
+
+
+def _session_options(options: dict[str, Any], rollback: bool) -> dict[str, Any]:
+    reserved = {"bind", "join_transaction_mode"} & set(options)
+    if reserved:
+        pytest.fail(
+            f"dbfleet_session_options may not set {', '.join(sorted(reserved))}: dbfleet binds "
+            "the session to the test's connection",
+            pytrace=False,
+        )
+    mode = "create_savepoint" if rollback else "conditional_savepoint"
+    return {**options, "join_transaction_mode": mode}
+
+
+@pytest.fixture
 def dbfleet_session(
-    dbfleet_connection: Connection, _dbfleet_isolation: TestDatabase | None
+    dbfleet_connection: Connection,
+    _dbfleet_isolation: TestDatabase | None,
+    dbfleet_session_options: dict[str, Any],
 ) -> Iterator[Session]:
     """An ORM Session on the test's connection.
 
@@ -494,10 +512,8 @@ def dbfleet_session(
     from sqlalchemy.orm import Session
 
     rollback = _current(_dbfleet_isolation).level is Level.ROLLBACK
-    with Session(
-        bind=dbfleet_connection,
-        join_transaction_mode="create_savepoint" if rollback else "conditional_savepoint",
-    ) as session:
+    options = _session_options(dbfleet_session_options, rollback)
+    with Session(bind=dbfleet_connection, **options) as session:
         yield session
 
 
@@ -578,17 +594,17 @@ async def _async_connection_fixture(
 
 
 async def _async_session_fixture(
-    dbfleet_async_connection: AsyncConnection, _dbfleet_isolation: TestDatabase | None
+    dbfleet_async_connection: AsyncConnection,
+    _dbfleet_isolation: TestDatabase | None,
+    dbfleet_session_options: dict[str, Any],
 ) -> AsyncIterator[AsyncSession]:
     """An AsyncSession on the test's connection; under rollback its commits and rollbacks
     work on a SAVEPOINT and the test's outer transaction undoes everything at the end."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     rollback = _current(_dbfleet_isolation).level is Level.ROLLBACK
-    async with AsyncSession(
-        bind=dbfleet_async_connection,
-        join_transaction_mode="create_savepoint" if rollback else "conditional_savepoint",
-    ) as session:
+    options = _session_options(dbfleet_session_options, rollback)
+    async with AsyncSession(bind=dbfleet_async_connection, **options) as session:
         yield session
 
 

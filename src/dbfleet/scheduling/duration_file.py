@@ -7,12 +7,13 @@ the simulations use the model without touching files, and the file rules live in
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from dbfleet.jsonfile import write_json
+from dbfleet.jsonfile import make_folder, write_json
 from dbfleet.scheduling.durations import DurationsError, DurationStore, merge
 
 #: Where the store lives, relative to the project root, unless ``dbfleet_durations`` says.
@@ -20,6 +21,11 @@ DEFAULT_PATH = Path(".dbfleet") / "durations.json"
 
 #: Seconds to wait for another process's update before giving up; updates take milliseconds.
 LOCK_TIMEOUT = 60.0
+
+# filelock logs every acquire and release at DEBUG; with an application's root logger at DEBUG
+# those lines printed after the run's summary. Its logger says only what matters (WARNING).
+if logging.getLogger("filelock").level == logging.NOTSET:
+    logging.getLogger("filelock").setLevel(logging.WARNING)
 
 
 def load(path: Path = DEFAULT_PATH) -> DurationStore:
@@ -57,7 +63,7 @@ def update(
     ``os.replace``, so readers that do not lock still never see half a file.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         with FileLock(f"{path}.lock", timeout=timeout):
             store = change(load(path))
             save(store, path)

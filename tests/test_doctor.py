@@ -1,0 +1,78 @@
+"""``dbfleet doctor``: one line per finding, exit 1 on a problem, on real projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dbfleet.cli import main
+from support import SECRET, run, seeded_suite
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ledger"
+
+
+@pytest.fixture
+def suite(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_url: str
+) -> pytest.Pytester:
+    return seeded_suite(pytester, base_url, monkeypatch)
+
+
+def _doctor(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["doctor", str(path)])
+    return code, capsys.readouterr().out
+
+
+def test_the_bundled_example_is_healthy_and_its_models_are_in_the_fingerprint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DBFLEET_URL", "DATABASE_URL", "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(name, raising=False)
+    code, out = _doctor(EXAMPLE, capsys)
+    assert code == 0, out
+    assert "PROBLEM" not in out
+    assert "fingerprint  ledger/models.py" in out
+    assert "url          embedded PostgreSQL" in out
+
+
+def test_a_template_built_from_other_migrations_is_a_problem(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(suite).assert_outcomes(passed=3)
+    code, out = _doctor(suite.path, capsys)
+    assert code == 0, out
+    assert "is current: the next run reuses it" in out
+    (suite.path / "schema.sql").write_text((suite.path / "schema.sql").read_text() + "\n-- v2\n")
+    code, out = _doctor(suite.path, capsys)
+    assert code == 1
+    assert "PROBLEM template" in out
+    assert "was built from other migrations" in out
+    assert SECRET not in out
+    assert "(from DBFLEET_URL)" in out
+
+
+def test_a_plugin_that_reads_the_url_at_import_time_is_a_problem(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\naddopts = -p appplugin\n")
+    suite.makepyfile(
+        appplugin="import settings\n",
+        settings='import os\nDATABASE = os.environ["DATABASE_URL"]\n',
+    )
+    code, out = _doctor(suite.path, capsys)
+    assert code == 1
+    assert "PROBLEM early read   settings.py (imported by -p appplugin) reads DATABASE_URL" in out
+    suite.makepyfile(settings='import os\ndef database():\n    return os.environ["DATABASE_URL"]\n')
+    code, out = _doctor(suite.path, capsys)
+    assert "early read" not in out
+
+
+def test_a_fingerprint_glob_that_matches_nothing_is_a_problem(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\ndbfleet_fingerprint = modles/*.py\n")
+    code, out = _doctor(suite.path, capsys)
+    assert code == 1
+    assert "glob 'modles/*.py' matches no file" in out
