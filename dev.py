@@ -87,7 +87,10 @@ def test() -> None:
         env = {k: v for k, v in os.environ.items() if k != "DBFLEET_URL"}
         if url:
             env["DBFLEET_URL"] = url
+        # A test that leaks rows under the example's rollback isolation fails the run: that is
+        # how a silently unbound app session (every commit real) shows up.
         command = [str(BIN / "pytest"), "-n", "2", "-p", "no:cacheprovider"]
+        command.append("--dbfleet-check-leaks=fail")
         completed = subprocess.run(command, cwd=ROOT / "examples" / "ledger", env=env, check=False)
         if completed.returncode != 0:
             sys.exit(completed.returncode)

@@ -84,7 +84,7 @@ def _app_sessions_on_test_database(request: pytest.FixtureRequest) -> Iterator[N
     Without dbfleet (``-p no:dbfleet``) the app keeps its own engine.
     """
     plugins = request.config.pluginmanager
-    if not (plugins.has_plugin("dbfleet") and plugins.has_plugin("dbfleet_isolation")):
+    if not plugins.has_plugin("dbfleet"):  # isolation is part of it: -p no:dbfleet removes both
         yield
         return
     if request.getfixturevalue("dbfleet_isolation_level") == "rollback":
