@@ -146,8 +146,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
         dist=args.dist,
         repeat=args.repeat,
         extra=args.extra,
+        commands=_commands(args.baseline, args.mode),
     )
     return _report(run_bench(options, _progress), args.json, args.markdown)
+
+
+def _commands(baseline: str | None, modes: Sequence[str]) -> list[tuple[str, str]]:
+    """``--baseline CMD`` and each ``--mode NAME=CMD``, as (name, command)."""
+    commands = [("baseline", baseline)] if baseline else []
+    for text in modes:
+        name, sep, command = text.partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise ConfigError(f"dbfleet bench: --mode {text!r} is not NAME=CMD")
+        commands.append((name.strip(), command.strip()))
+    return commands
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -361,6 +373,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated subset of serial,naive,dbfleet (serial always runs first)",
     )
     bench.add_argument("--dist", default="loadfile", help="xdist --dist for the parallel modes")
+    bench.add_argument(
+        "--baseline",
+        metavar="CMD",
+        help="also run CMD as it is (your current `pytest -n auto` with your own conftest), "
+        "in the same interleaved series, outcomes compared through JUnit XML",
+    )
+    bench.add_argument(
+        "--mode",
+        action="append",
+        default=[],
+        metavar="NAME=CMD",
+        help="another command to run as mode NAME (repeatable)",
+    )
     bench.set_defaults(func=cmd_bench)
     demo = commands.add_parser(
         "demo", help="bench the bundled ledger example (embedded PostgreSQL unless DBFLEET_URL)"

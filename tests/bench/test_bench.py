@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import sys
 
 import pytest
 
@@ -176,3 +178,65 @@ def test_json_schema_is_stable() -> None:
         "differences",
         "runs",
     }
+
+
+PLAIN = """
+import pytest
+
+def test_one():
+    pass
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_param(n):
+    assert n
+
+class TestGroup:
+    def test_in_class(self):
+        pass
+"""
+
+
+def test_a_users_own_command_runs_beside_the_modes_and_compares_through_junit(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.makepyfile(test_a=PLAIN)
+    out_json = suite.path / "bench.json"
+    own = f"{sys.executable} -m pytest -p no:dbfleet -q"
+    argv = ["bench", str(suite.path), "--workers", "2", "--modes", "serial,dbfleet"]
+    code = main([*argv, "--baseline", own, "--json", str(out_json)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    data = json.loads(out_json.read_text())
+    modes = {mode["name"]: mode for mode in data["modes"]}
+    assert list(modes) == ["serial", "dbfleet", "baseline"]
+    assert modes["baseline"]["totals"]["passed"] == 4
+    assert sum(modes["baseline"]["totals"].values()) == 4
+    assert data["identical_outcomes"] is True
+
+
+def test_a_users_command_whose_outcomes_differ_fails_the_bench(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without dbfleet the suite's fixture does not exist: the test errors instead of passing.
+    without = f"{sys.executable} -m pytest -p no:dbfleet -q"
+    argv = ["bench", str(suite.path), "--modes", "serial", "--mode", f"plain={without}"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "outcome differs in plain: test_a.py::test_writes (passed serially, error here)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "serial=pytest"], "mode name 'serial' is taken"),
+        (["--mode", "nocommand"], "--mode 'nocommand' is not NAME=CMD"),
+        (["--baseline", "true"], "`true` in * wrote no JUnit XML"),
+    ],
+)
+def test_a_bad_command_mode_is_one_line(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["bench", str(suite.path), "--modes", "serial", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 or "Traceback" not in "\n".join(err)
+    assert fnmatch.fnmatch(err[-1], f"*{message}*"), err

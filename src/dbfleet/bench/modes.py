@@ -16,8 +16,13 @@ class Mode:
     description: str
     parallel: bool
     provision: str
+    #: A shell command run as it is (``--baseline``, ``--mode NAME=CMD``): the user's own
+    #: "before", with their conftest, compared through JUnit XML.
+    command: str = ""
 
     def pytest_args(self, workers: str, dist: str) -> list[str]:
+        if self.command:
+            return []
         args = [f"--dbfleet-provision={self.provision}"]
         if self.parallel:
             args += ["-n", workers, "--dist", dist]
@@ -34,3 +39,7 @@ MODES: dict[str, Mode] = {
 }
 
 DEFAULT_MODES = tuple(MODES)
+
+
+def command_mode(name: str, command: str) -> Mode:
+    return Mode(name, f"the command: {command}", parallel=False, provision="", command=command)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.bench.compare import differences
-from dbfleet.bench.modes import MODES, Mode
+from dbfleet.bench.modes import MODES, Mode, command_mode
 from dbfleet.bench.result import BenchResult, ModeResult
-from dbfleet.bench.runner import child_environment, run_pytest
+from dbfleet.bench.runner import child_environment, run_command, run_pytest
 from dbfleet.errors import ConfigError
 
 
@@ -30,17 +30,27 @@ class BenchOptions:
     dist: str = "loadfile"
     repeat: int = 1
     extra: Sequence[str] = ()
+    #: The user's own commands, by mode name (``--baseline`` is ``baseline``), run as they are.
+    commands: Sequence[tuple[str, str]] = ()
 
 
-def select_modes(names: Sequence[str]) -> list[Mode]:
+def select_modes(names: Sequence[str], commands: Sequence[tuple[str, str]] = ()) -> list[Mode]:
     unknown = [name for name in names if name not in MODES]
     if unknown or not names:
         raise ConfigError(
             f"dbfleet bench: unknown mode {', '.join(unknown) or '(none)'}; "
             f"choose from {', '.join(MODES)}"
         )
+    taken = [name for name, _ in commands if name in MODES]
+    repeated = {name for name, _ in commands if [n for n, _ in commands].count(name) > 1}
+    if taken or repeated:
+        raise ConfigError(
+            f"dbfleet bench: mode name {sorted(taken or repeated)[0]!r} is taken; give each "
+            "--mode NAME=CMD a name of its own"
+        )
     # Serial is the baseline every other mode is compared with, so it always runs first.
-    return [MODES["serial"]] + [MODES[name] for name in names if name != "serial"]
+    chosen = [MODES["serial"]] + [MODES[name] for name in names if name != "serial"]
+    return chosen + [command_mode(name, command) for name, command in commands]
 
 
 def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchResult:
@@ -48,7 +58,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchRe
         raise ConfigError(f"dbfleet bench: {options.path} is not a directory")
     if options.repeat < 1:
         raise ConfigError("dbfleet bench: --repeat must be at least 1")
-    modes = select_modes(options.modes)
+    modes = select_modes(options.modes, options.commands)
     env = child_environment(embedded=False)
     extra = list(options.extra)
 
@@ -65,9 +75,13 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchRe
             label = f"[{step}/{total}] {result.mode.name}"
             if options.repeat > 1:
                 label += f" (run {repeat + 1}/{options.repeat})"
-            progress(f"{label}: pytest {' '.join([*result.args, *extra])} ...")
             started = time.perf_counter()
-            run = run_pytest(options.path, [*result.args, *extra], env)
+            if result.mode.command:
+                progress(f"{label}: {result.mode.command} ...")
+                run = run_command(options.path, result.mode.command, env)
+            else:
+                progress(f"{label}: pytest {' '.join([*result.args, *extra])} ...")
+                run = run_pytest(options.path, [*result.args, *extra], env)
             result.runs.append(run)
             counts = ", ".join(f"{n} {k}" for k, n in run.totals.items() if n)
             progress(f"{label}: {time.perf_counter() - started:.1f}s ({counts or 'no tests'})")

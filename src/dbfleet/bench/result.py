@@ -36,6 +36,8 @@ class ModeResult:
 
     def provisioning_line(self) -> str:
         prov = self.runs[0].provisioning
+        if self.mode.command:
+            return "its own"
         if not prov:
             return INACTIVE
         seconds = prov.get("database_seconds") or []
@@ -45,6 +47,8 @@ class ModeResult:
 
     def template_line(self) -> str:
         prov = self.runs[0].provisioning
+        if self.mode.command:
+            return "-"
         if not prov:
             return INACTIVE
         if prov.get("mode") == "migrate":

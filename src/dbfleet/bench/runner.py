@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dbfleet.errors import DbfleetError
+from dbfleet.report.outcomes import count
 
 _COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.MULTILINE)
 
@@ -46,10 +47,99 @@ class Run:
         }
 
 
+def _nodeid(classname: str, name: str, root: Path) -> str:
+    """pytest's nodeid back from JUnit's dotted ``classname`` (``tests.api.test_x.TestC``): the
+    longest prefix that is a file under ``root`` is the module."""
+    parts = classname.split(".")
+    for end in range(len(parts), 0, -1):
+        if root.joinpath(*parts[:end]).with_suffix(".py").is_file():
+            module = "/".join(parts[:end]) + ".py"
+            return "::".join([module, *parts[end:], name])
+    return f"{classname}::{name}"
+
+
+def junit_outcomes(path: Path, root: Path) -> dict[str, str]:
+    """Each test's outcome from a JUnit XML file, keyed by nodeid: the one record every pytest
+    run can write, with dbfleet or without it."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        tree = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError) as error:
+        raise DbfleetError(f"dbfleet bench: cannot read the JUnit XML {path}: {error}") from None
+    outcomes: dict[str, str] = {}
+    for case in tree.iter("testcase"):
+        key = _nodeid(case.get("classname", ""), case.get("name", ""), root)
+        tags = {child.tag: child for child in case}
+        if "error" in tags:
+            outcome = "error"
+        elif "failure" in tags:
+            outcome = "failed"
+        elif "skipped" in tags:
+            xfail = tags["skipped"].get("type") == "pytest.xfail"
+            outcome = "xfailed" if xfail else "skipped"
+        else:
+            outcome = "passed"
+        outcomes[key] = outcome
+    return outcomes
+
+
+def _timed(
+    command: str | list[str], path: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], float, list[str]]:
+    """Run ``command`` (a string through the shell), timed around the whole process; with the
+    last lines of its output, for an error message."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        command,
+        cwd=path,
+        env=env,
+        shell=isinstance(command, str),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    output = completed.stdout + completed.stderr
+    tail = [line for line in output.strip().splitlines() if line.strip()][-15:]
+    return completed, wall, tail
+
+
+def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
+    """Run a user's own command (their ``pytest -n auto``, ``make test``) in ``path``, timed,
+    with ``--junitxml`` added through ``PYTEST_ADDOPTS`` so that any pytest it starts records
+    its outcomes; a command that ran no pytest is an error."""
+    with tempfile.TemporaryDirectory(prefix="dbfleet-bench-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        child = dict(env)
+        child["PYTEST_ADDOPTS"] = " ".join(
+            filter(None, [env.get("PYTEST_ADDOPTS", ""), f"--junitxml={junit}"])
+        )
+        completed, wall, tail = _timed(command, path, child)
+        if not junit.exists():
+            last = tail[-1] if tail else f"exit code {completed.returncode}"
+            raise DbfleetError(
+                f"dbfleet bench: `{command}` in {path} wrote no JUnit XML (is it a pytest run? "
+                f"a --junitxml of its own wins over the bench's): {last}"
+            )
+        outcomes = junit_outcomes(junit, path)
+    coverage = _COVERAGE_TOTAL.findall(completed.stdout)
+    return Run(
+        wall_seconds=wall,
+        exit_code=completed.returncode,
+        outcomes=outcomes,
+        totals=count(outcomes),
+        provisioning={},
+        coverage=float(coverage[-1]) if coverage else None,
+        tail=tail,
+    )
+
+
 def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
     """Run ``pytest ARGS`` in ``path``; a session that ran no test at all is an error."""
     with tempfile.TemporaryDirectory(prefix="dbfleet-bench-") as tmp:
         report = Path(tmp) / "report.json"
+        junit = Path(tmp) / "junit.xml"
         command = [
             sys.executable,
             "-m",
@@ -58,15 +148,10 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
             "-p",
             "no:cacheprovider",
             f"--dbfleet-report={report}",
+            f"--junitxml={junit}",
             *args,
         ]
-        started = time.perf_counter()
-        completed = subprocess.run(
-            command, cwd=path, env=env, capture_output=True, text=True, check=False
-        )
-        wall = time.perf_counter() - started
-        output = completed.stdout + completed.stderr
-        tail = [line for line in output.strip().splitlines() if line.strip()][-15:]
+        completed, wall, tail = _timed(command, path, env)
         if not report.exists():
             last = tail[-1] if tail else f"exit code {completed.returncode}"
             raise DbfleetError(
@@ -74,11 +159,13 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
                 f"tests: {last}"
             )
         data = json.loads(report.read_text())
+        # Outcomes from JUnit XML, as for a user's own command, so every mode compares alike.
+        outcomes = junit_outcomes(junit, path) if junit.exists() else {}
     coverage = _COVERAGE_TOTAL.findall(completed.stdout)
     return Run(
         wall_seconds=wall,
         exit_code=completed.returncode,
-        outcomes={test["nodeid"]: test["outcome"] for test in data["tests"]},
+        outcomes=outcomes,
         totals=data["totals"],
         provisioning=data["provisioning"],
         coverage=float(coverage[-1]) if coverage else None,
