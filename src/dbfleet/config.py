@@ -140,14 +140,13 @@ def _url(
 ) -> tuple[str | None, str]:
     """The base URL and where it came from: ``--dbfleet-url``, ``DBFLEET_URL``, ``dbfleet_url``
     (``env:NAME`` reads a variable), then the first exported variable set when pytest starts."""
-    given = _first(_as_str(cli.get("url")))
-    if given:
-        return given, "--dbfleet-url"
-    given = _first(environ.get("DBFLEET_URL"))
-    if given:
-        return given, "DBFLEET_URL"
-    given = _first(_as_str(ini.get("dbfleet_url")))
-    if given and given.startswith("env:"):
+    found = _first_of(
+        (cli.get("url"), "--dbfleet-url"),
+        (environ.get("DBFLEET_URL"), "DBFLEET_URL"),
+        (ini.get("dbfleet_url"), "dbfleet_url (ini)"),
+    )
+    if found is not None and found[0].startswith("env:"):
+        given = found[0]
         name = given[len("env:") :].strip()
         value = _first(environ.get(name))
         if value is None:
@@ -156,8 +155,8 @@ def _url(
                 "with --dbfleet-url or DBFLEET_URL"
             )
         return value, f"{name} (dbfleet_url = env:{name})"
-    if given:
-        return given, "dbfleet_url (ini)"
+    if found is not None:
+        return found
     for name in export:
         value = _first(environ.get(name))
         if value and value != environ.get(EXPORTED_ENV):

@@ -194,10 +194,10 @@ def _early_readers(
     plugins = [w[2:] for w in words if w.startswith("-p") and len(w) > 2]
     plugins += [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-p"]
     findings = []
-    from dbfleet.imports import imported_project_files
+    from dbfleet.imports import imported_project_files, project_module_file
 
     for name in plugins:
-        path = _module_path(name, rootdir)
+        path = project_module_file(name, rootdir)
         if path is None:
             continue
         readers = [path, *imported_project_files([path], rootdir)]
@@ -213,15 +213,6 @@ def _early_readers(
                 )
             )
     return findings
-
-
-def _module_path(name: str, rootdir: Path) -> Path | None:
-    for base in (rootdir, rootdir / "src"):
-        candidate = base.joinpath(*name.split("."))
-        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
-            if path.is_file():
-                return path
-    return None
 
 
 def _reads_at_import(path: Path, names: Sequence[str]) -> bool:

@@ -90,3 +90,9 @@ def _module_files(parts: list[str], bases: list[Path]) -> list[Path]:
             if files or not parts:
                 return files
     return []
+
+
+def project_module_file(name: str, rootdir: Path) -> Path | None:
+    """The project's file for the dotted module ``name`` (under the root or ``src/``), if any."""
+    files = _module_files(name.split("."), [rootdir, rootdir / "src"])
+    return files[-1] if files else None

@@ -318,8 +318,7 @@ def call_builder(function: Any, url: str) -> None:
     from dbfleet.isolation.engines import installed
 
     parsed = make_url(url)
-    driver = parsed.drivername.partition("+")[2]
-    is_async_url = driver in SYNC_FOR_ASYNC or parsed.drivername.endswith("+psycopg_async")
+    is_async_url = parsed.drivername.partition("+")[2] in SYNC_FOR_ASYNC
 
     def twin(pick: Any, keep: bool) -> str:
         # The URL as configured when it already suits (``postgresql://`` stays as it is, for a

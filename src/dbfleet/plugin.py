@@ -237,11 +237,12 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     shard = config.getoption("dbfleet_shard")
     durations = _durations_path(config)
+    plan = _plan_path(config)
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: it selects and collects, the controller counts
         if shard:
             workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-            plugins.register(ShardSelection(shard, durations, _plan_path(config), workers))
+            plugins.register(ShardSelection(shard, durations, plan, workers))
         if workerinput.get(GROUPS_INPUT):
             plugins.register(GroupWriter(Path(workerinput[GROUPS_INPUT])))
         return
@@ -255,9 +256,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # would surface as INTERNALERROR, not as the one line a serial run gives.
         with usage_errors():
             duration_file.load(durations)
-            saved_plan(_plan_path(config), shard[1])
+            saved_plan(plan, shard[1])
         if not workers:
-            plugins.register(ShardSelection(shard, durations, _plan_path(config), 1))
+            plugins.register(ShardSelection(shard, durations, plan, 1))
         plugins.register(ShardCheck(shard, workers), SHARD_CHECK)
     if config.getoption("dbfleet_dist"):
         with usage_errors():
