@@ -156,3 +156,26 @@ def test_drop_removes_a_real_template_a_run_built(
     assert databases() == {template}
     assert main(["drop", "--templates", "--url", base_url]) == 0
     assert databases() == set()
+
+
+def test_the_command_finds_the_server_where_a_pytest_run_would(
+    fleet: dict[str, str],
+    base_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DBFLEET_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", base_url)
+    assert main(["list"]) == 0
+    assert fleet["dead_worker"] in capsys.readouterr().out
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("APP_DB", base_url)
+    (tmp_path / "pytest.ini").write_text("[pytest]\ndbfleet_url = env:APP_DB\n")
+    assert main(["gc", "--dry-run"]) == 0
+    assert fleet["dead_worker"] in capsys.readouterr().out
+    monkeypatch.delenv("APP_DB")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    assert main(["list"]) == 2
+    assert "set DATABASE_URL or DBFLEET_URL" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import URL
 
 from dbfleet.backends import open_backend
-from dbfleet.config import EMBEDDED, Embedded
+from dbfleet.config import resolve
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import Collected, collect, remove
@@ -29,24 +29,22 @@ if TYPE_CHECKING:
     from dbfleet.bench.result import BenchResult
 
 
-def _ini_url(directory: Path) -> str | None:
-    """``dbfleet_url`` from the project's pytest configuration, found as pytest finds it."""
-    found = find_pytest_config(directory)
-    url = found[1].get("dbfleet_url") if found else None
-    return url.strip() or None if isinstance(url, str) else None
-
-
 def _server_url(given: str | None) -> tuple[URL, Any]:
-    text = given or os.environ.get("DBFLEET_URL") or _ini_url(Path.cwd())
-    if not text:
+    """The server the plugin would use here: ``--url``, else the same sources in the same order
+    as a pytest run in this directory (``DBFLEET_URL``, ``dbfleet_url`` with ``env:NAME``, then
+    ``DATABASE_URL`` and the other ``dbfleet_export`` variables)."""
+    found = find_pytest_config(Path.cwd())
+    rootdir, ini = (found[0].parent, found[1]) if found else (Path.cwd(), {})
+    settings = resolve({"url": given}, os.environ, ini, rootdir)
+    if settings.embedded is not None:
+        embedded = settings.embedded
+        return start_embedded(rootdir, embedded.database, embedded.drivername)
+    if settings.url is None:
         raise ConfigError(
-            "dbfleet: no server given; pass --url, set DBFLEET_URL, or set dbfleet_url "
-            "in the project's pytest configuration"
+            "dbfleet: no server given; pass --url, set DATABASE_URL or DBFLEET_URL, or set "
+            "dbfleet_url in the project's pytest configuration"
         )
-    if text.startswith(EMBEDDED):
-        embedded = Embedded.parse(text)
-        return start_embedded(Path.cwd(), embedded.database, embedded.drivername)
-    return parse_url(text), None
+    return parse_url(settings.url), None
 
 
 def _age(seconds: float) -> str:
@@ -336,7 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("drop", cmd_drop, "drop every database dbfleet made for the URL's base name"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--url", help="server URL (default: DBFLEET_URL, then the pytest ini)")
+        sub.add_argument(
+            "--url",
+            help="server URL (default: what a pytest run here would use: DBFLEET_URL, "
+            "dbfleet_url, DATABASE_URL)",
+        )
         sub.set_defaults(func=func)
         if name in ("gc", "drop"):
             sub.add_argument("--dry-run", action="store_true", help="only say what would go")
