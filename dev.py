@@ -52,7 +52,9 @@ def bootstrap() -> None:
 
 
 def demo() -> None:
-    _run(BIN / "dbfleet", "demo")
+    results = ROOT / "bench" / "results"
+    pages = ["--json", results / "demo.json", "--markdown", results / "demo.md"]
+    _run(BIN / "dbfleet", "demo", *pages, "--html", results / "demo.html", *sys.argv[2:])
 
 
 def _listening(port: int) -> bool:
@@ -94,6 +96,15 @@ def test() -> None:
         completed = subprocess.run(command, cwd=ROOT / "examples" / "ledger", env=env, check=False)
         if completed.returncode != 0:
             sys.exit(completed.returncode)
+    # The example's hand-written set-up (tests/handwritten.py), the demo's baseline, without
+    # the plugin: it must keep passing, or the demo compares dbfleet with a broken suite.
+    print("== examples/ledger, hand-written set-up, on sqlite", flush=True)
+    env = {**os.environ, "LEDGER_TEST_DATABASES": "handwritten"}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{ROOT / '.dbfleet' / 'ledger_handwritten.db'}"
+    command = [str(BIN / "pytest"), "-n", "2", "-p", "no:cacheprovider", "-p", "no:dbfleet"]
+    completed = subprocess.run(command, cwd=ROOT / "examples" / "ledger", env=env, check=False)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
 
 
 def embedded() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -114,3 +118,55 @@ def marker_of(admin: psycopg.Connection[tuple[object, ...]], name: str) -> str |
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
     ).fetchone()
     return None if row is None else (None if row[0] is None else str(row[0]))
+
+
+#: Where a CI run keeps the screenshots the README shows (with DBFLEET_ARTIFACTS set).
+ARTIFACTS = Path(__file__).resolve().parents[1] / ".ci" / "out"
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no chromium on PATH: install it (apt-get install chromium) to test the page")
+
+
+def headless(browser: str, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tempfile.mkdtemp(prefix="dbfleet-chromium-")
+    try:
+        return subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def rendered_dom(browser: str, page: Path) -> str:
+    """The page's DOM after its script ran, checked: self-contained (nothing fetched), the
+    script finished (``data-ready``) and raised nothing (``data-js-error``)."""
+    html = page.read_text()
+    assert "http://" not in html
+    assert "https://" not in html
+    dumped = headless(browser, "--dump-dom", page.as_uri())
+    dom = dumped.stdout
+    assert 'data-ready="1"' in dom, dumped.stderr[-2000:]
+    opening = re.search(r"<html[^>]*>", dom)
+    assert opening is not None
+    assert "data-js-error" not in opening.group(0), opening.group(0)
+    return dom

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -26,15 +27,17 @@ from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.urls import parse_url, redacted
 
 if TYPE_CHECKING:
+    from dbfleet.bench.modes import Mode
     from dbfleet.bench.result import BenchResult
 
 
-def _server_url(given: str | None) -> tuple[URL, Any]:
-    """The server the plugin would use here: ``--url``, else the same sources in the same order
-    as a pytest run in this directory (``DBFLEET_URL``, ``dbfleet_url`` with ``env:NAME``, then
-    ``DATABASE_URL`` and the other ``dbfleet_export`` variables)."""
-    found = find_pytest_config(Path.cwd())
-    rootdir, ini = (found[0].parent, found[1]) if found else (Path.cwd(), {})
+def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]:
+    """The server the plugin would use in ``where`` (default: here): ``--url``, else the same
+    sources in the same order as a pytest run there (``DBFLEET_URL``, ``dbfleet_url`` with
+    ``env:NAME``, then ``DATABASE_URL`` and the other ``dbfleet_export`` variables)."""
+    here = where or Path.cwd()
+    found = find_pytest_config(here)
+    rootdir, ini = (found[0].parent, found[1]) if found else (here, {})
     settings = resolve({"url": given}, os.environ, ini, rootdir)
     if settings.embedded is not None:
         embedded = settings.embedded
@@ -135,18 +138,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from dbfleet.bench.orchestrate import BenchOptions, run_bench
+    from dbfleet.bench.orchestrate import BenchOptions, run_bench, select_modes
 
+    names = [name.strip() for name in args.modes.split(",") if name.strip()]
     options = BenchOptions(
         path=Path(args.path).resolve(),
-        modes=[name.strip() for name in args.modes.split(",") if name.strip()],
+        modes=select_modes(names, _commands(args.baseline, args.mode)),
         workers=str(args.workers),
         dist=args.dist,
         repeat=args.repeat,
         extra=args.extra,
-        commands=_commands(args.baseline, args.mode),
     )
-    return _report(run_bench(options, _progress), args.json, args.markdown)
+    return _report(run_bench(options, _progress), args)
 
 
 def _commands(baseline: str | None, modes: Sequence[str]) -> list[tuple[str, str]]:
@@ -160,6 +163,43 @@ def _commands(baseline: str | None, modes: Sequence[str]) -> list[tuple[str, str
     return commands
 
 
+#: Turns on the example's hand-written database set-up (examples/ledger/tests/handwritten.py).
+HANDWRITTEN_ENV = "LEDGER_TEST_DATABASES"
+
+
+def demo_modes(example: Path, workers: int, extra: Sequence[str]) -> tuple[list[Mode], Any]:
+    """What a team chooses between, on the bundled example: its hand-written conftest (a
+    database per worker, migrated in each, a TRUNCATE and re-seed before every test) serially
+    and at ``-n N``, against dbfleet serially, at ``-n N`` and with ``--dbfleet-dist``.
+
+    The hand-written modes run without the plugin, so the demo starts (or joins) the server
+    they share with dbfleet's modes and keeps it up for the whole series; their base database
+    is the example's with ``_handwritten`` added, so the two never touch each other's."""
+    from dbfleet.bench.modes import MODES, command_mode
+
+    url, server = _server_url(None, example)
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database)
+        own = url.set(database=str(path.with_name(f"{path.stem}_handwritten{path.suffix}")))
+    else:
+        own = url.set(database=f"{url.database}_handwritten")
+    env = {HANDWRITTEN_ENV: "handwritten", "DATABASE_URL": own.render_as_string(False)}
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:dbfleet", "-p", "no:cacheprovider"]
+
+    def handwritten(name: str, count: int) -> Mode:
+        args = [*pytest, *(["-n", str(count)] if count > 1 else []), *extra]
+        return command_mode(name, shlex.join(args), env=env, workers=count)
+
+    modes = [
+        handwritten("handwritten", 1),
+        handwritten(f"handwritten -n {workers}", workers),
+        MODES["serial"],
+        MODES["dbfleet"],
+        MODES["dist"],
+    ]
+    return modes, server
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dbfleet.bench.orchestrate import BenchOptions, run_bench
 
@@ -171,14 +211,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     where = "the server in DBFLEET_URL" if os.environ.get("DBFLEET_URL") else "embedded PostgreSQL"
     print(f"dbfleet demo: the ledger example's suite on {where}", flush=True)
+    workers = os.cpu_count() or 2 if args.workers == "auto" else int(args.workers)
+    modes, server = demo_modes(example, workers, args.extra)
     options = BenchOptions(
-        path=example,
-        modes=["serial", "naive", "dbfleet"],
-        workers=str(args.workers),
-        repeat=args.repeat,
-        extra=args.extra,
+        path=example, modes=modes, workers=str(workers), repeat=args.repeat, extra=args.extra
     )
-    return _report(run_bench(options, _progress), args.json, args.markdown)
+    result = run_bench(options, _progress)
+    del server  # the embedded server's handle stops it at exit, after the whole series
+    return _report(result, args)
 
 
 def cmd_durations_merge(args: argparse.Namespace) -> int:
@@ -301,18 +341,23 @@ def _progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
 
 
-def _report(result: BenchResult, json_path: str | None, markdown_path: str | None) -> int:
+def _report(result: BenchResult, args: argparse.Namespace) -> int:
+    from dbfleet.bench.page import render_page
     from dbfleet.bench.result import render_markdown, render_terminal
     from dbfleet.jsonfile import write_json
 
     print()
     print(render_terminal(result))
-    if json_path:
-        write_json(Path(json_path), result.to_json())
-        print(f"json: {json_path}")
-    if markdown_path:
-        Path(markdown_path).write_text(render_markdown(result))
-        print(f"markdown: {markdown_path}")
+    if args.json:
+        write_json(Path(args.json), result.to_json())
+        print(f"json: {args.json}")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(result))
+        print(f"markdown: {args.markdown}")
+    if args.html:
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.html).write_text(render_page(result), encoding="utf-8")
+        print(f"html: {args.html}")
     return 0 if result.identical else 1
 
 
@@ -321,6 +366,11 @@ def _add_bench_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per mode; median reported")
     parser.add_argument("--json", metavar="PATH", help="write the result as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="write a Markdown block for a PR")
+    parser.add_argument(
+        "--html",
+        metavar="PATH",
+        help="write one self-contained page: a bar per mode, one run's timeline per mode",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -371,8 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bench_options(bench)
     bench.add_argument(
         "--modes",
-        default="serial,naive,dbfleet",
-        help="comma-separated subset of serial,naive,dbfleet (serial always runs first)",
+        default="serial,dbfleet,dist",
+        help="comma-separated subset of serial,naive,dbfleet,dist (serial always runs first)",
     )
     bench.add_argument("--dist", default="loadfile", help="xdist --dist for the parallel modes")
     bench.add_argument(

@@ -71,7 +71,13 @@ def test_bench_compares_modes_and_writes_json_and_markdown(
     assert len(dbfleet["runs"][0]["provisioning"]["database_seconds"]) == 2
     assert all(mode["totals"]["passed"] == 2 for mode in data["modes"])
     assert "| dbfleet -n 2 |" in out_md.read_text()
-    assert "outcomes: identical to serial in every mode" in captured.out
+    assert "outcomes: identical to serial's in every mode" in captured.out
+    # Every mode has the probe's timeline: efficiency and time to first test for each.
+    assert all(mode["efficiency"] is not None for mode in data["modes"])
+    assert all(mode["first_test_seconds"] > 0 for mode in data["modes"])
+    assert dbfleet["speedup_against"] == {"serial": dbfleet["speedup"]}
+    # dbfleet's own cost: provisioning (the template was reused) plus isolation, per test.
+    assert dbfleet["database_seconds_per_test"] > 0
 
 
 def test_bench_catches_an_order_dependent_test(
@@ -173,6 +179,10 @@ def test_json_schema_is_stable() -> None:
         "pytest_args",
         "wall_seconds",
         "speedup",
+        "speedup_against",
+        "efficiency",
+        "first_test_seconds",
+        "database_seconds_per_test",
         "totals",
         "coverage",
         "differences",
@@ -222,7 +232,7 @@ def test_a_users_command_whose_outcomes_differ_fails_the_bench(
     argv = ["bench", str(suite.path), "--modes", "serial", "--mode", f"plain={without}"]
     assert main(argv) == 1
     out = capsys.readouterr().out
-    assert "outcome differs in plain: test_a.py::test_writes (passed serially, error here)" in out
+    assert "outcome differs in plain: test_a.py::test_writes (passed in serial, error here)" in out
 
 
 @pytest.mark.parametrize(

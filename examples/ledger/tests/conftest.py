@@ -18,12 +18,20 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ledger import db
-from ledger.main import app
-from ledger.models import Account
-from ledger.services import accounts, books
-from ledger.settings import settings
-from tests.helpers import Chart, LedgerApi, MiniBook, build_chart, uid
+# LEDGER_TEST_DATABASES=handwritten (with -p no:dbfleet): the suite's hand-written database setup,
+# which exports this worker's DATABASE_URL here, before the app is imported.
+pytest.register_assert_rewrite("tests.handwritten")
+from tests import handwritten  # noqa: E402
+
+# isort: split
+from ledger import db  # noqa: E402
+from ledger.main import app  # noqa: E402
+from ledger.models import Account  # noqa: E402
+from ledger.services import accounts, books  # noqa: E402
+from ledger.settings import settings  # noqa: E402
+from tests.helpers import Chart, LedgerApi, MiniBook, build_chart, uid  # noqa: E402
+
+pytest_plugins = ["tests.handwritten"] if handwritten.enabled() else []
 
 
 def pytest_report_header(config: pytest.Config) -> str:

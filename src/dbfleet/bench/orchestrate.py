@@ -1,9 +1,10 @@
-"""Run every mode K times, interleaved, after one untimed warm-up, and compare to serial.
+"""Run every mode K times, interleaved, after one untimed warm-up, and compare to the first.
 
 The warm-up (``pytest --collect-only``) builds the template if the schema changed and warms
 bytecode caches, so neither lands in the first timed mode: serial would otherwise pay for the
 template and inflate every speedup. Repeats are interleaved (serial, naive, dbfleet, serial …)
-so that drift in the machine's load spreads over all modes instead of favouring one.
+so that drift in the machine's load spreads over all modes instead of favouring one. The first
+mode is the outcome baseline: every other mode's per-test outcomes must equal its outcomes.
 """
 
 from __future__ import annotations
@@ -25,16 +26,17 @@ from dbfleet.errors import ConfigError
 @dataclass(frozen=True)
 class BenchOptions:
     path: Path
-    modes: Sequence[str]
+    #: In order; the first is the outcome baseline (``select_modes`` puts serial first).
+    modes: Sequence[Mode]
     workers: str = "auto"
     dist: str = "loadfile"
     repeat: int = 1
     extra: Sequence[str] = ()
-    #: The user's own commands, by mode name (``--baseline`` is ``baseline``), run as they are.
-    commands: Sequence[tuple[str, str]] = ()
 
 
 def select_modes(names: Sequence[str], commands: Sequence[tuple[str, str]] = ()) -> list[Mode]:
+    """dbfleet's modes by name, serial first, then the user's commands (``--baseline`` is
+    named ``baseline``), each a baseline of its own."""
     unknown = [name for name in names if name not in MODES]
     if unknown or not names:
         raise ConfigError(
@@ -58,7 +60,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchRe
         raise ConfigError(f"dbfleet bench: {options.path} is not a directory")
     if options.repeat < 1:
         raise ConfigError("dbfleet bench: --repeat must be at least 1")
-    modes = select_modes(options.modes, options.commands)
+    modes = list(options.modes)
     env = child_environment(embedded=False)
     extra = list(options.extra)
 
@@ -78,7 +80,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchRe
             started = time.perf_counter()
             if result.mode.command:
                 progress(f"{label}: {result.mode.command} ...")
-                run = run_command(options.path, result.mode.command, env)
+                run = run_command(options.path, result.mode.command, {**env, **result.mode.env})
             else:
                 progress(f"{label}: pytest {' '.join([*result.args, *extra])} ...")
                 run = run_pytest(options.path, [*result.args, *extra], env)

@@ -9,6 +9,7 @@ from typing import Any
 from dbfleet.bench.compare import Difference
 from dbfleet.bench.modes import Mode
 from dbfleet.bench.runner import Run
+from dbfleet.report.summary import Summary, summarize
 
 SCHEMA = "dbfleet-bench/1"
 
@@ -34,6 +35,32 @@ class ModeResult:
         values = [run.coverage for run in self.runs if run.coverage is not None]
         return statistics.median(values) if values else None
 
+    def summaries(self) -> list[Summary]:
+        """Each run's numbers from the probe's timeline (every mode has one)."""
+        return [summarize(run.timeline, self.mode.workers) for run in self.runs if run.timeline]
+
+    @property
+    def efficiency(self) -> float | None:
+        """Median of the runs' efficiency against their bound, ``max(summed / W, longest
+        file)``: the share of the wall time no scheduler or start-up trick could save."""
+        values = [summary.efficiency for summary in self.summaries() if summary.wall > 0]
+        return statistics.median(values) if values else None
+
+    @property
+    def first_test(self) -> float | None:
+        """Median over runs and workers of the seconds from launch to a worker's first test."""
+        values = [load.first_start for summary in self.summaries() for load in summary.loads]
+        return statistics.median(values) if values else None
+
+    @property
+    def database_per_test(self) -> float | None:
+        """Seconds each test spent on databases, median over runs: isolation plus provisioning
+        (the template when built, every worker's database) over the tests. dbfleet's modes
+        read it from the run report; a command, from JUnit properties named
+        ``database_seconds`` that its tests recorded (the demo's hand-written set-up does)."""
+        values = [cost for run in self.runs if (cost := _database_per_test(run)) is not None]
+        return statistics.median(values) if values else None
+
     def provisioning_line(self) -> str:
         prov = self.runs[0].provisioning
         if self.mode.command:
@@ -56,6 +83,23 @@ class ModeResult:
         return "reused" if prov.get("template_reused") else f"built {prov['template_seconds']:.2f}s"
 
 
+def _database_per_test(run: Run) -> float | None:
+    tests = sum(run.totals.values())
+    if not tests:
+        return None
+    if run.database_seconds is not None:
+        return run.database_seconds / tests
+    if not run.report or not run.provisioning:
+        return None
+    prov = run.provisioning
+    spent = sum(float(x) for x in prov.get("database_seconds") or [])
+    if not prov.get("template_reused"):
+        spent += float(prov.get("template_seconds") or 0.0)
+    isolation = run.report.get("isolation") or {}
+    spent += sum(float(level.get("seconds", 0.0)) for level in isolation.values())
+    return spent / tests
+
+
 #: A mode whose runs provisioned nothing: the suite has no dbfleet URL configured.
 INACTIVE = "dbfleet inactive (no URL: set dbfleet_url, DBFLEET_URL or DATABASE_URL)"
 
@@ -73,10 +117,19 @@ class BenchResult:
 
     @property
     def baseline(self) -> ModeResult:
+        """The outcome baseline: the first mode."""
         return self.modes[0]
 
-    def speedup(self, mode: ModeResult) -> float:
-        return self.baseline.median / mode.median
+    @property
+    def baselines(self) -> list[ModeResult]:
+        """The modes speedups are quoted against: the first, and every one marked baseline."""
+        return [self.modes[0], *(m for m in self.modes[1:] if m.mode.baseline)]
+
+    def speedup(self, mode: ModeResult, against: ModeResult | None = None) -> float:
+        return (against or self.baseline).median / mode.median
+
+    def label(self, mode: ModeResult) -> str:
+        return mode.mode.label(self.workers)
 
     @property
     def identical(self) -> bool:
@@ -111,6 +164,13 @@ class BenchResult:
                         "max": round(max(r.wall_seconds for r in mode.runs), 3),
                     },
                     "speedup": round(self.speedup(mode), 3),
+                    "speedup_against": {
+                        other.mode.name: round(self.speedup(mode, other), 3)
+                        for other in self.baselines
+                    },
+                    "efficiency": _rounded(mode.efficiency),
+                    "first_test_seconds": _rounded(mode.first_test),
+                    "database_seconds_per_test": _rounded(mode.database_per_test, 5),
                     "totals": mode.runs[0].totals,
                     "coverage": mode.coverage,
                     "differences": [
@@ -124,17 +184,32 @@ class BenchResult:
         }
 
 
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _seconds(value: float | None, unit: str = "s") -> str:
+    if value is None:
+        return "-"
+    return f"{value * 1000:.1f}ms" if unit == "ms" else f"{value:.2f}s"
+
+
+def _outcomes(totals: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in totals.items() if n) or "no tests"
+
+
 def _rows(result: BenchResult) -> list[list[str]]:
+    baselines = result.baselines
     rows = [
         [
             "mode",
             "wall (median)",
             "spread",
-            "speedup",
-            "passed",
-            "failed",
-            "skipped",
-            "errors",
+            *(f"vs {result.label(b)}" for b in baselines),
+            "efficiency",
+            "first test",
+            "db/test",
+            "outcomes",
             "databases",
             "template",
         ]
@@ -143,16 +218,16 @@ def _rows(result: BenchResult) -> list[list[str]]:
         rows[0].append("coverage")
     for mode in result.modes:
         walls = [run.wall_seconds for run in mode.runs]
-        totals = mode.runs[0].totals
+        efficiency = mode.efficiency
         row = [
-            mode.mode.name + (f" -n {result.workers}" if mode.mode.parallel else ""),
+            result.label(mode),
             f"{mode.median:.2f}s",
             f"{min(walls):.2f}-{max(walls):.2f}s",
-            f"{result.speedup(mode):.2f}x",
-            str(totals["passed"]),
-            str(totals["failed"]),
-            str(totals["skipped"]),
-            str(totals["error"]),
+            *(f"{result.speedup(mode, b):.2f}x" for b in baselines),
+            "-" if efficiency is None else f"{efficiency * 100:.0f}%",
+            _seconds(mode.first_test),
+            _seconds(mode.database_per_test, "ms"),
+            _outcomes(mode.runs[0].totals),
             mode.provisioning_line(),
             mode.template_line(),
         ]
@@ -165,12 +240,12 @@ def _rows(result: BenchResult) -> list[list[str]]:
 def _verdict(result: BenchResult) -> list[str]:
     lines = []
     if result.identical:
-        lines.append("outcomes: identical to serial in every mode")
+        lines.append(f"outcomes: identical to {result.label(result.baseline)}'s in every mode")
     for mode in result.modes:
         for diff in mode.differences:
             lines.append(
                 f"outcome differs in {mode.mode.name}: {diff.nodeid} "
-                f"({diff.baseline} serially, {diff.outcome} here)"
+                f"({diff.baseline} in {result.label(result.baseline)}, {diff.outcome} here)"
             )
     if result.coverage_differs:
         lines.append("coverage differs between modes")

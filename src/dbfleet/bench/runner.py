@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbfleet.bench.probe import PLUGIN, PROBE_ENV, STARTED_ENV
 from dbfleet.errors import DbfleetError
 from dbfleet.report.outcomes import count
 
@@ -34,8 +35,14 @@ class Run:
     provisioning: dict[str, Any]
     coverage: float | None
     tail: list[str] = field(default_factory=list)
-    #: The whole run report, for callers that summarise it (``report.summary.summarize``).
+    #: dbfleet's run report (dbfleet's modes only): provisioning and isolation.
     report: dict[str, Any] = field(default_factory=dict)
+    #: The probe's record (``bench.probe``), in the run report's format, for every mode alike:
+    #: each test's worker, start and stop, timed from the command's launch.
+    timeline: dict[str, Any] = field(default_factory=dict)
+    #: A command's database seconds, summed from its tests' JUnit ``database_seconds``
+    #: properties (None: it recorded none).
+    database_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,16 +91,38 @@ def junit_outcomes(path: Path, root: Path) -> dict[str, str]:
     return outcomes
 
 
+#: The JUnit property a command's tests may record (``record_property``) with the seconds each
+#: spent on its database, for the bench's per-test database cost.
+DATABASE_PROPERTY = "database_seconds"
+
+
+def junit_property_sum(path: Path, name: str) -> float | None:
+    """The sum of every testcase property ``name`` in a JUnit XML file; None if none has it."""
+    import xml.etree.ElementTree as ElementTree
+
+    values = [
+        float(prop.get("value") or 0.0)
+        for prop in ElementTree.parse(path).getroot().iter("property")
+        if prop.get("name") == name
+    ]
+    return sum(values) if values else None
+
+
 def _timed(
-    command: str | list[str], path: Path, env: dict[str, str]
-) -> tuple[subprocess.CompletedProcess[str], float, list[str]]:
-    """Run ``command`` (a string through the shell), timed around the whole process; with the
-    last lines of its output, for an error message."""
+    command: str | list[str], path: Path, env: dict[str, str], probe: Path
+) -> tuple[subprocess.CompletedProcess[str], float, list[str], dict[str, Any]]:
+    """Run ``command`` (a string through the shell), timed around the whole process, with the
+    probe loaded into any pytest it starts; with the last lines of its output, for an error
+    message, and the probe's timeline (empty if no pytest wrote one)."""
+    child = dict(env)
+    child["PYTEST_ADDOPTS"] = " ".join(filter(None, [env.get("PYTEST_ADDOPTS", ""), "-p", PLUGIN]))
+    child[PROBE_ENV] = str(probe)
+    child[STARTED_ENV] = repr(time.time())
     started = time.perf_counter()
     completed = subprocess.run(
         command,
         cwd=path,
-        env=env,
+        env=child,
         shell=isinstance(command, str),
         capture_output=True,
         text=True,
@@ -102,7 +131,8 @@ def _timed(
     wall = time.perf_counter() - started
     output = completed.stdout + completed.stderr
     tail = [line for line in output.strip().splitlines() if line.strip()][-15:]
-    return completed, wall, tail
+    timeline = json.loads(probe.read_text()) if probe.exists() else {}
+    return completed, wall, tail, timeline
 
 
 def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
@@ -115,7 +145,7 @@ def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
         child["PYTEST_ADDOPTS"] = " ".join(
             filter(None, [env.get("PYTEST_ADDOPTS", ""), f"--junitxml={junit}"])
         )
-        completed, wall, tail = _timed(command, path, child)
+        completed, wall, tail, timeline = _timed(command, path, child, Path(tmp) / "probe.json")
         if not junit.exists():
             last = tail[-1] if tail else f"exit code {completed.returncode}"
             raise DbfleetError(
@@ -123,6 +153,7 @@ def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
                 f"a --junitxml of its own wins over the bench's): {last}"
             )
         outcomes = junit_outcomes(junit, path)
+        database_seconds = junit_property_sum(junit, DATABASE_PROPERTY)
     coverage = _COVERAGE_TOTAL.findall(completed.stdout)
     return Run(
         wall_seconds=wall,
@@ -132,6 +163,8 @@ def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
         provisioning={},
         coverage=float(coverage[-1]) if coverage else None,
         tail=tail,
+        timeline=timeline,
+        database_seconds=database_seconds,
     )
 
 
@@ -151,7 +184,7 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
             f"--junitxml={junit}",
             *args,
         ]
-        completed, wall, tail = _timed(command, path, env)
+        completed, wall, tail, timeline = _timed(command, path, env, Path(tmp) / "probe.json")
         if not report.exists():
             last = tail[-1] if tail else f"exit code {completed.returncode}"
             raise DbfleetError(
@@ -171,6 +204,7 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
         coverage=float(coverage[-1]) if coverage else None,
         tail=tail,
         report=data,
+        timeline=timeline,
     )
 
 

@@ -253,6 +253,18 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         state.pool_numbers[key] = state.pool_numbers.get(key, 0) + value
 
 
+def overhead_totals(config: pytest.Config) -> dict[str, dict[str, float]]:
+    """Per level, the tests and the seconds isolation added to them, for the run report."""
+    state = config.stash.get(ISOLATION, None)
+    if state is None:
+        return {}
+    return {
+        level: {"tests": len(seconds), "seconds": round(sum(seconds), 4)}
+        for level, seconds in state.overhead.items()
+        if seconds
+    }
+
+
 def summary_lines(config: pytest.Config) -> list[str]:
     """Isolation's lines in the run's ``dbfleet`` section (written by the core plugin)."""
     state = config.stash.get(ISOLATION, None)

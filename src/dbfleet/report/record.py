@@ -36,6 +36,8 @@ class RunRecord:
     tests: dict[str, TestRecord] = field(default_factory=dict)
     provisioning: dict[str, Any] = field(default_factory=dict)
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Per isolation level: the tests and the seconds it added to them (``overhead_totals``).
+    isolation: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Under ``--dbfleet-shard``: the shard's collection, plan and what ran (``ShardRun``).
     shard: dict[str, Any] | None = None
 
@@ -57,6 +59,21 @@ class RunRecord:
         record.stop = max(record.stop, stop)
         record.phases.append(phase_outcome(when, outcome, wasxfail))
 
+    def add_report(self, report: Any, default_worker: str) -> None:
+        """One phase report as pytest hands it over; under xdist the controller gets it with
+        the worker that ran it attached as ``node``."""
+        node = getattr(report, "node", None)
+        worker = getattr(getattr(node, "gateway", None), "id", None) or default_worker
+        self.add(
+            nodeid=report.nodeid,
+            worker=worker,
+            when=report.when or "call",
+            outcome=report.outcome,
+            wasxfail=hasattr(report, "wasxfail"),
+            start=report.start,
+            stop=report.stop,
+        )
+
     def to_json(self, finished: float) -> dict[str, Any]:
         outcomes = {nodeid: test.outcome for nodeid, test in self.tests.items()}
         data: dict[str, Any] = {
@@ -66,6 +83,7 @@ class RunRecord:
             "totals": count(outcomes),
             "provisioning": self.provisioning,
             "workers": self.workers,
+            "isolation": self.isolation,
             "tests": [
                 {
                     "nodeid": test.nodeid,

@@ -34,20 +34,13 @@ class Recorder:
         self.data: dict[str, Any] | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        node = getattr(report, "node", None)
-        worker = getattr(getattr(node, "gateway", None), "id", None) or SERIAL_WORKER
-        self.record.add(
-            nodeid=report.nodeid,
-            worker=worker,
-            when=report.when or "call",
-            outcome=report.outcome,
-            wasxfail=hasattr(report, "wasxfail"),
-            start=report.start,
-            stop=report.stop,
-        )
+        self.record.add_report(report, SERIAL_WORKER)
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from dbfleet.isolation.plugin import overhead_totals
+
+        self.record.isolation = overhead_totals(session.config)
         state = self.state
         if state is not None:
             template = state.template

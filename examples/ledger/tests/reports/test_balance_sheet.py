@@ -10,7 +10,7 @@ from tests.helpers import Chart, Json, LedgerApi, build_chart
 
 # The module-scoped data set is committed once and shared; each test's own writes roll back.
 # Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
-pytestmark = pytest.mark.dbfleet(isolation="rollback")
+pytestmark = [pytest.mark.shared_rows, pytest.mark.dbfleet(isolation="rollback")]
 
 END = dt.date(2024, 12, 31)
 

@@ -15,7 +15,7 @@ from tests.helpers import Json, LedgerApi, expect, uid
 
 # The module-scoped data set is committed once and shared; each test's own writes roll back.
 # Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
-pytestmark = [pytest.mark.slow, pytest.mark.dbfleet(isolation="rollback")]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_rows, pytest.mark.dbfleet(isolation="rollback")]
 
 MONTH_START = dt.date(2024, 5, 1)
 STATEMENT_DATE = dt.date(2024, 5, 31)

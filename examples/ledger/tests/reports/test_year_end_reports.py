@@ -16,7 +16,7 @@ from tests.helpers import Json, LedgerApi, expect
 
 # The module-scoped data set is committed once and shared; each test's own writes roll back.
 # Pinned, so a run switched to reset or fresh keeps the shared rows for these tests.
-pytestmark = [pytest.mark.slow, pytest.mark.dbfleet(isolation="rollback")]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_rows, pytest.mark.dbfleet(isolation="rollback")]
 
 YEAR = 2024
 
