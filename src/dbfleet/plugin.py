@@ -23,6 +23,9 @@ from dbfleet import roles
 from dbfleet.config import Settings, distributes, resolve
 from dbfleet.fleet import FleetDatabase
 from dbfleet.isolation.levels import LEAK_MODES, LEVELS
+from dbfleet.report.phases import PLUGIN_NAME as PHASES
+from dbfleet.report.phases import Phases
+from dbfleet.report.phases import render_lines as phase_lines
 from dbfleet.report.record import RunRecord
 from dbfleet.report.recorder import RECORDER, Recorder
 from dbfleet.report.terminal import render_lines, render_markdown
@@ -221,14 +224,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         # DATABASE_URL); the controller's message is what it runs on.
         if not settings.active and roles.controller_message() is None:
             return
+        phases = Phases()
         options = vars(namespace)
         role = roles.start(
             settings,
             workers=distributes(options, os.environ),
             migrating=options.get("dbfleet_provision") == "migrate",
         )
+        phases.mark("provisioned")
     early_config.stash[STATE] = role.state
     early_config.pluginmanager.register(role, roles.PLUGIN_NAME)
+    early_config.pluginmanager.register(phases, PHASES)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -306,6 +312,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if isinstance(role, roles.Participant) and isinstance(recorder, Recorder) and recorded:
         summary = recorder.summary()
         lines += render_lines(summary)
+    phases = plugins.get_plugin(PHASES)
+    if isinstance(phases, Phases):
+        phases.mark("summary")
+        lines += phase_lines(phases.to_json())
     if not lines:
         return
     terminalreporter.write_sep("=", "dbfleet")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -47,6 +48,54 @@ def test_summary_shows_speedup_efficiency_and_every_worker(
     markdown = step_summary.read_text()
     assert markdown.startswith("### dbfleet")
     assert re.search(r"^\| gw0 \| \d+ \|", markdown, re.MULTILINE)
+
+
+MARKS = ("process", "plugins", "provisioned", "conftests", "collected", "first_test")
+
+
+def test_the_start_up_and_the_end_are_broken_down_per_worker(
+    suite: pytest.Pytester, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    result = run(suite, "-n", "2", f"--dbfleet-report={report}")
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "start-up of the controller: interpreter and plugins *s, provisioning *s, "
+            "conftest import *s; workers started after *s",
+            "start-up, median of 2 workers: interpreter and plugins *s, provisioning *s, "
+            "conftest import *s, collection *s, waiting for the other workers *s; "
+            "first test *s after launch",
+            "after the last test (median of the workers): session teardown *s, "
+            "worker down *s after its last test, all workers exited *s after the last test",
+        ]
+    )
+    phases = json.loads(report.read_text())["phases"]
+    assert sorted(phases["workers"]) == ["gw0", "gw1"]
+    for marks in phases["workers"].values():
+        times = [marks[name] for name in (*MARKS, "last_test", "torn_down", "down")]
+        assert times == sorted(times), marks
+    # The controller's own: it started the workers after its own start-up, and its report
+    # is written after the sweep that follows the summary.
+    controller = phases["marks"]
+    assert controller["process"] <= controller["workers"] <= controller["summary"]
+    assert controller["summary"] <= controller["cleaned"]
+    # The duration store learns a worker's real fixed cost, for the next run's plans.
+    store = json.loads((suite.path / ".dbfleet" / "durations.json").read_text())
+    worker = store["worker"]
+    assert worker["start"] > 0
+    assert worker["collection"] > 0
+
+
+def test_a_serial_run_breaks_down_its_own_start_up(suite: pytest.Pytester) -> None:
+    result = run(suite)
+    result.stdout.fnmatch_lines(
+        [
+            "start-up: interpreter and plugins *s, provisioning *s, conftest import *s, "
+            "collection *s; first test *s after launch",
+            "after the last test: session teardown *s",
+        ]
+    )
 
 
 def test_html_timeline_has_a_lane_per_worker_and_a_bar_per_test(

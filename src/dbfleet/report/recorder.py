@@ -11,6 +11,8 @@ import pytest
 
 from dbfleet.jsonfile import write_json
 from dbfleet.report.html import render_html
+from dbfleet.report.phases import PLUGIN_NAME as PHASES
+from dbfleet.report.phases import Phases
 from dbfleet.report.record import RunRecord
 from dbfleet.report.summary import Summary, summarize
 from dbfleet.state import FleetState, database_seconds
@@ -52,6 +54,17 @@ class Recorder:
                 "database_seconds": [round(x, 4) for x in database_seconds(state)],
             }
         self.data = self.record.to_json(time.time())
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Write the report and the page last, so that the phases after the summary (the
+        sweep, the databases dropped) are in them."""
+        if self.data is None:
+            return
+        phases = config.pluginmanager.get_plugin(PHASES)
+        if isinstance(phases, Phases):
+            phases.mark("cleaned")
+            self.data["phases"] = phases.to_json()
         if self.path is not None:
             write_json(self.path, self.data)
         if self.html is not None:

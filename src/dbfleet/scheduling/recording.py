@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from dbfleet.errors import DbfleetError
+from dbfleet.report.phases import PLUGIN_NAME as PHASES
+from dbfleet.report.phases import Phases
 from dbfleet.scheduling import duration_file, durations
 from dbfleet.scheduling.xdist import split_group
 from dbfleet.state import FleetState, database_seconds
@@ -45,8 +47,8 @@ class DurationRecorder:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.reports or session.config.option.collectonly:
             return
-        worker = None
-        if self.state is not None and database_seconds(self.state):
+        worker = _worker_timing(session.config)
+        if worker is None and self.state is not None and database_seconds(self.state):
             provisioning = statistics.median(database_seconds(self.state))
             worker = durations.WorkerTiming(start=0.0, collection=0.0, provisioning=provisioning)
         recording = durations.recording_of(
@@ -59,3 +61,26 @@ class DurationRecorder:
             duration_file.update(self.path, lambda store: store.record(recording))
         except DbfleetError as error:
             sys.stderr.write(f"{error}\n")
+
+
+def _worker_timing(config: pytest.Config) -> durations.WorkerTiming | None:
+    """What a worker paid before its first test, from the phases the workers reported (median
+    of the workers): its start (interpreter, plugins, conftests), collection, provisioning."""
+    phases = config.pluginmanager.get_plugin(PHASES)
+    if not isinstance(phases, Phases) or not phases.workers:
+        return None
+    runs = list(phases.workers.values())
+    needed = ("process", "plugins", "provisioned", "conftests", "collected")
+    complete = [marks for marks in runs if all(name in marks for name in needed)]
+    if not complete:
+        return None
+
+    def median(start: str, end: str) -> float:
+        return statistics.median(max(m[end] - m[start], 0.0) for m in complete)
+
+    provisioning = median("plugins", "provisioned")
+    return durations.WorkerTiming(
+        start=median("process", "conftests") - provisioning,
+        collection=median("conftests", "collected"),
+        provisioning=provisioning,
+    )
