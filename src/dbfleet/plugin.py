@@ -21,6 +21,7 @@ import pytest
 
 from dbfleet import roles
 from dbfleet.config import Settings, distributes, resolve
+from dbfleet.errors import DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.isolation.levels import LEAK_MODES, LEVELS
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
@@ -33,10 +34,14 @@ from dbfleet.scheduling import duration_file
 from dbfleet.scheduling.dispatch import GROUPS_INPUT, DistController, GroupWriter, check_dist
 from dbfleet.scheduling.dispatch import granularity as unit_of
 from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
+from dbfleet.scheduling.fit import Fit, FitCheck, fit, predicted_selection
 from dbfleet.scheduling.recording import DurationRecorder
 from dbfleet.scheduling.shard_run import ShardCheck, ShardSelection, saved_plan
 from dbfleet.state import INACTIVE, SETTINGS, STATE, project_root, usage_errors
 from dbfleet.urls import SecretURL
+from dbfleet.warm.pool import PLUGIN_NAME as WARM
+from dbfleet.warm.pool import ModuleReport, WarmPool, WarmWorkers
+from dbfleet.warm.pool import available as warm_available
 
 #: The name per-test isolation is registered under. It is registered by this plugin, not by an
 #: entry point of its own, so ``-p no:dbfleet`` leaves no dbfleet hook or fixture behind.
@@ -110,6 +115,21 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "from the duration store instead of xdist's --dist order",
     )
     group.addoption(
+        "--dbfleet-fit-workers",
+        dest="dbfleet_fit_workers",
+        action="store_true",
+        help="with -n auto: run the worker count the recorded durations say is fastest "
+        "(none for a selection smaller than a worker's start-up)",
+    )
+    group.addoption(
+        "--dbfleet-warm-workers",
+        dest="dbfleet_warm_workers",
+        action="store_true",
+        default=None,
+        help="with -n: start each worker in an interpreter that imported the last run's "
+        "third-party modules while the controller started; ini dbfleet_warm_workers",
+    )
+    group.addoption(
         "--dbfleet-html",
         dest="dbfleet_html",
         metavar="PATH",
@@ -169,6 +189,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
     )
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
+    parser.addini("dbfleet_warm_workers", "start xdist workers in warm interpreters", type="bool")
     parser.addini("dbfleet_namespace", "put between the base name and the worker id", default="")
     parser.addini(
         "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
@@ -226,15 +247,74 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
             return
         phases = Phases()
         options = vars(namespace)
-        role = roles.start(
-            settings,
-            workers=distributes(options, os.environ),
-            migrating=options.get("dbfleet_provision") == "migrate",
-        )
+        workers = distributes(options, os.environ)
+        fitted = _fitted(early_config, workers, settings.rootdir)
+        if fitted is not None:
+            workers = fitted.best
+            early_config.stash[FITTED] = fitted
+        warm = _warm_pool(early_config, workers, settings.rootdir)
+        try:
+            role = roles.start(
+                settings,
+                workers=workers,
+                migrating=options.get("dbfleet_provision") == "migrate",
+            )
+        except BaseException:
+            if warm is not None:
+                warm.pool.close()
+            raise
         phases.mark("provisioned")
     early_config.stash[STATE] = role.state
     early_config.pluginmanager.register(role, roles.PLUGIN_NAME)
     early_config.pluginmanager.register(phases, PHASES)
+    if warm is not None:
+        early_config.pluginmanager.register(warm, WARM)
+
+
+#: The worker count ``--dbfleet-fit-workers`` chose for ``-n auto``.
+FITTED = pytest.StashKey[Fit]()
+
+
+def _fitted(config: pytest.Config, workers: int, rootdir: Path) -> Fit | None:
+    """The fastest worker count for ``-n auto`` under ``--dbfleet-fit-workers``, before any
+    worker starts; None (xdist's own count) when the selection cannot be told from the
+    command line (``-m``) or the store knows nothing."""
+    namespace = config.known_args_namespace
+    if not namespace.dbfleet_fit_workers or namespace.numprocesses not in ("auto", "logical"):
+        return None
+    marks = str(getattr(namespace, "markexpr", None) or "")
+    if not workers or marks or roles.controller_message() is not None:
+        return None
+    try:
+        store = duration_file.load(_durations_path(config))
+    except DbfleetError:
+        return None
+    paths = [str(arg) for arg in getattr(namespace, "file_or_dir", None) or []]
+    keyword = str(getattr(namespace, "keyword", "") or "")
+    invocation = config.invocation_params.dir
+    selected = predicted_selection(store, paths, keyword, rootdir, invocation)
+    return fit(store, selected, workers) if selected else None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    fitted = config.stash.get(FITTED, None)
+    return None if fitted is None else fitted.best
+
+
+def _warm_requested(config: pytest.Config) -> bool:
+    given = config.known_args_namespace.dbfleet_warm_workers
+    return bool(config.getini("dbfleet_warm_workers") if given is None else given)
+
+
+def _warm_pool(config: pytest.Config, workers: int, rootdir: Path) -> WarmWorkers | None:
+    """Start the warm interpreters now, in a controller that asked for them, so that their
+    imports overlap with this process's own start (provisioning, conftests)."""
+    if not workers or roles.controller_message() is not None or not _warm_requested(config):
+        return None
+    if not warm_available():
+        return None
+    return WarmWorkers(WarmPool.start(workers, rootdir), rootdir)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -246,6 +326,8 @@ def pytest_configure(config: pytest.Config) -> None:
     plan = _plan_path(config)
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: it selects and collects, the controller counts
+        if state is not None and _warm_requested(config):
+            plugins.register(ModuleReport(project_root(config)))
         if shard:
             workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
             plugins.register(ShardSelection(shard, durations, plan, workers))
@@ -274,10 +356,20 @@ def pytest_configure(config: pytest.Config) -> None:
     explicit = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
     if state is not None or explicit or config.getoption("dbfleet_dist"):
         plugins.register(DurationRecorder(durations, state))
+    fitted = config.stash.get(FITTED, None)
+    if state is not None and (workers or fitted is not None):
+        try:
+            store = duration_file.load(durations)
+        except DbfleetError:
+            store = None
+        if store is not None:
+            plugins.register(FitCheck(store, workers, fitted), FIT_CHECK)
 
 
 #: The name the shard check is registered under (its lines go into the summary).
 SHARD_CHECK = "dbfleet-shard-check"
+#: The name the worker-count check is registered under (its line goes into the summary).
+FIT_CHECK = "dbfleet-fit-check"
 
 
 def _durations_path(config: pytest.Config) -> Path:
@@ -306,6 +398,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     shard = plugins.get_plugin(SHARD_CHECK)
     if isinstance(shard, ShardCheck):
         lines += shard.summary_lines()
+    sizing = plugins.get_plugin(FIT_CHECK)
+    if isinstance(sizing, FitCheck):
+        lines += sizing.summary_lines()
     recorder = plugins.get_plugin(RECORDER)
     summary = None
     recorded = isinstance(recorder, Recorder) and recorder.data and recorder.data["tests"]
