@@ -165,5 +165,8 @@ def render_lines(data: Mapping[str, Any]) -> list[str]:
         tail.append(
             f"all workers exited {max(marks['summary'] - max(ends), 0.0):.2f}s after the last test"
         )
-    lines.append("after the last test (median of the workers): " + ", ".join(filter(None, tail)))
+    if any(tail):
+        lines.append(
+            "after the last test (median of the workers): " + ", ".join(filter(None, tail))
+        )
     return lines
