@@ -101,7 +101,7 @@ class AlembicMigrator:
         return (self.ini.parent / path).resolve()
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
-        _run_child(
+        run_child(
             [*CHILD, "alembic", str(self.ini)],
             cwd=self.ini.parent,
             url=url,
@@ -150,7 +150,7 @@ class PythonMigrator:
         return [origin, *imported_project_files([origin], self.rootdir)]
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
-        _run_child(
+        run_child(
             [*CHILD, "python", self.target],
             cwd=self.rootdir,
             url=url,
@@ -169,7 +169,7 @@ class CommandMigrator:
         return []
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
-        _run_child(
+        run_child(
             self.command, cwd=self.rootdir, url=url, environ=environ, spec=self.spec, shell=True
         )
 
@@ -252,7 +252,7 @@ def _failure(returncode: int, output: str) -> str:
     return lines[-1] if lines else f"exited with status {returncode} and printed nothing"
 
 
-def _run_child(
+def run_child(
     command: list[str] | str,
     *,
     cwd: Path,
@@ -260,7 +260,8 @@ def _run_child(
     environ: dict[str, str],
     spec: str,
     shell: bool = False,
-) -> None:
+) -> str:
+    """Run a schema builder; its stdout on success, one-line ``MigrationError`` otherwise."""
     env = dict(environ)
     env["DBFLEET_MIGRATE_URL"] = connectable(url)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH", "")]))
@@ -278,6 +279,7 @@ def _run_child(
     if child.returncode != 0:
         output = scrub(stderr or stdout, url)
         raise MigrationError(f"{spec!r} failed: {_failure(child.returncode, output)}")
+    return stdout
 
 
 def _main(argv: list[str]) -> int:

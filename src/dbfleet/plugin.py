@@ -13,7 +13,9 @@ reading ``DATABASE_URL`` at import time already sees the worker's own database.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ import pytest
 
 from dbfleet import roles
 from dbfleet.config import Settings, distributes, resolve
-from dbfleet.errors import DbfleetError
+from dbfleet.django import plugin as django_fleet
+from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.isolation.levels import LEAK_MODES, LEVELS
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
@@ -190,6 +193,12 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
     parser.addini("dbfleet_warm_workers", "start xdist workers in warm interpreters", type="bool")
+    parser.addini(
+        "dbfleet_django",
+        "clone pytest-django's test databases from a template (default true)",
+        type="bool",
+        default=True,
+    )
     parser.addini("dbfleet_namespace", "put between the base name and the worker id", default="")
     parser.addini(
         "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
@@ -230,7 +239,23 @@ def _settings(config: pytest.Config) -> Settings:
         *("dbfleet_export", "dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool"),
     )
     ini = {name: config.getini(name) for name in names}
-    return resolve(cli, os.environ, ini, project_root(config))
+    settings = resolve(cli, os.environ, ini, project_root(config))
+    return _for_django(config, settings) if django_fleet.settings_module(config) else settings
+
+
+def _for_django(config: pytest.Config, settings: Settings) -> Settings:
+    """A Django suite's databases come from ``DATABASES``: a ``DATABASE_URL`` the settings
+    read is not a dbfleet URL there, and an explicit dbfleet URL is a contradiction."""
+    if not settings.active:
+        return settings
+    if settings.url_source in settings.export:
+        return dataclasses.replace(settings, url=None, url_source="")
+    where = settings.url_source or "--dbfleet-embedded"
+    raise ConfigError(
+        f"dbfleet: this is a Django suite (pytest-django, {django_fleet.settings_module(config)}"
+        f"), whose databases come from DATABASES, but {where} also names one; remove it, or set "
+        "dbfleet_django = false to provision that URL instead"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -269,6 +294,35 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     early_config.pluginmanager.register(phases, PHASES)
     if warm is not None:
         early_config.pluginmanager.register(warm, WARM)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A Django suite's templates, before xdist starts any worker (its own hook is trylast)
+    and after pytest-django has set Django up, even from a ``pytest_configure`` of the user's."""
+    config = session.config
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None or config.stash.get(STATE, None) is not None:
+        return
+    if not django_fleet.settings_module(config) or not _django_configured():
+        return
+    with usage_errors():
+        fleet = django_fleet.DjangoFleet.start(config, settings)
+    config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
+    # Registered after pytest-django, so this module's django_db_setup replaces its own.
+    config.pluginmanager.register(django_fleet, FIXTURES)
+
+
+#: The name the module holding the Django fixture is registered under.
+FIXTURES = "dbfleet-django-fixtures"
+
+
+def _django_configured() -> bool:
+    if "django" not in sys.modules:
+        return False
+    from django.conf import settings
+
+    return bool(settings.configured)
 
 
 #: The worker count ``--dbfleet-fit-workers`` chose for ``-n auto``.
@@ -398,6 +452,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     shard = plugins.get_plugin(SHARD_CHECK)
     if isinstance(shard, ShardCheck):
         lines += shard.summary_lines()
+    django = plugins.get_plugin(django_fleet.PLUGIN_NAME)
+    if isinstance(django, django_fleet.DjangoFleet):
+        lines += django.summary_lines()
     sizing = plugins.get_plugin(FIT_CHECK)
     if isinstance(sizing, FitCheck):
         lines += sizing.summary_lines()

@@ -1,0 +1,142 @@
+"""``DATABASES`` as the test databases Django would create, each as a dbfleet backend URL.
+
+Django decides which aliases share one test database and which only mirror another
+(``get_unique_databases_and_mirrors``); dbfleet asks it rather than re-deriving the rules. The
+test database's base name is Django's own (``TEST.NAME``, else ``test_`` + ``NAME``), so a worker
+gets ``test_<name>_gw0``, the name pytest-django gives it. SQLite test databases live on disk,
+beside ``NAME``, because an in-memory database cannot be cloned from one process to another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+from dbfleet.errors import ConfigError
+
+#: Django's database engines by the dbfleet backend that provisions them (GIS engines included).
+ENGINES = {
+    "django.db.backends.postgresql": "postgresql+psycopg",
+    "django.contrib.gis.db.backends.postgis": "postgresql+psycopg",
+    "django.db.backends.mysql": "mysql+pymysql",
+    "django.contrib.gis.db.backends.mysql": "mysql+pymysql",
+    "django.db.backends.sqlite3": "sqlite",
+    "django.contrib.gis.db.backends.spatialite": "sqlite",
+}
+
+#: ``OPTIONS`` keys that Django's backends consume themselves; the rest are driver settings
+#: (``sslmode``, ``unix_socket`` …) that dbfleet's own connection needs as well.
+DJANGO_ONLY_OPTIONS = frozenset(
+    {"isolation_level", "server_side_binding", "pool", "assume_role", "init_command", "charset"}
+)
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    """One database Django's test runner would create, and the aliases that use it."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    aliases: tuple[str, ...]
+    engine: str
+    url: URL
+    #: What the built schema depends on beyond the migrations: engine, options, test settings.
+    signature: str
+
+    @property
+    def alias(self) -> str:
+        """The alias the template is migrated through (Django's "first" alias)."""
+        return self.aliases[0]
+
+
+def test_databases(aliases: Iterable[str] | None) -> tuple[list[TestDatabase], dict[str, str]]:
+    """The test databases ``aliases`` need, and the aliases that mirror another one."""
+    from django.db import connections
+    from django.test.utils import get_unique_databases_and_mirrors
+
+    unique, mirrors = get_unique_databases_and_mirrors(None if aliases is None else set(aliases))
+    found = []
+    for _name, group in unique.values():
+        ordered = tuple(sorted(group, key=lambda alias: (alias != "default", alias)))
+        settings_dict = connections[ordered[0]].settings_dict
+        found.append(
+            TestDatabase(
+                ordered,
+                settings_dict["ENGINE"],
+                backend_url(settings_dict, ordered[0]),
+                schema_signature(settings_dict),
+            )
+        )
+    return sorted(found, key=lambda db: db.alias), dict(mirrors)
+
+
+def test_name(settings_dict: Mapping[str, Any]) -> str:
+    """Django's name for the test database (``TEST.NAME``, else ``test_`` + ``NAME``); on
+    SQLite a file beside ``NAME`` instead of Django's in-memory default."""
+    given = (settings_dict.get("TEST") or {}).get("NAME")
+    name = str(settings_dict.get("NAME") or "")
+    if not _is_sqlite(settings_dict):
+        return str(given or f"test_{name}")
+    if given and not _in_memory(str(given)):
+        return str(given)
+    path = Path(name) if name and not _in_memory(name) else Path("db.sqlite3")
+    return str(path.with_name(f"test_{path.name}"))
+
+
+def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
+    """The URL dbfleet provisions the alias's test databases through."""
+    engine = str(settings_dict.get("ENGINE", ""))
+    drivername = ENGINES.get(engine)
+    if drivername is None:
+        raise ConfigError(
+            f"dbfleet: DATABASES[{alias!r}] uses {engine!r}, which dbfleet cannot clone; "
+            "dbfleet supports PostgreSQL, MySQL/MariaDB and SQLite (pass -p no:dbfleet to run "
+            "with pytest-django alone)"
+        )
+    if drivername == "sqlite":
+        return URL.create("sqlite", database=str(Path(test_name(settings_dict)).resolve()))
+    options = settings_dict.get("OPTIONS") or {}
+    query = {
+        str(key): str(value)
+        for key, value in options.items()
+        if key not in DJANGO_ONLY_OPTIONS and isinstance(value, (str, int)) and key != "password"
+    }
+    port = str(settings_dict.get("PORT") or "")
+    return URL.create(
+        drivername,
+        username=settings_dict.get("USER") or None,
+        password=settings_dict.get("PASSWORD") or None,
+        host=settings_dict.get("HOST") or None,
+        port=int(port) if port.isdigit() else None,
+        database=test_name(settings_dict),
+        query=query,
+    )
+
+
+def schema_signature(settings_dict: Mapping[str, Any]) -> str:
+    """The settings that shape the schema a migration builds, password-free: the engine, the
+    test charset and collation, ``MIGRATE``, and the options (``init_command``'s sql_mode …)."""
+    test = settings_dict.get("TEST") or {}
+    options = settings_dict.get("OPTIONS") or {}
+    safe = {key: repr(value) for key, value in sorted(options.items()) if "pass" not in key}
+    parts = [
+        f"engine={settings_dict.get('ENGINE')}",
+        f"charset={test.get('CHARSET')}",
+        f"collation={test.get('COLLATION')}",
+        f"template={test.get('TEMPLATE')}",
+        f"migrate={test.get('MIGRATE', True)}",
+        f"options={safe}",
+    ]
+    return ";".join(parts)
+
+
+def _is_sqlite(settings_dict: Mapping[str, Any]) -> bool:
+    return ENGINES.get(str(settings_dict.get("ENGINE", ""))) == "sqlite"
+
+
+def _in_memory(name: str) -> bool:
+    return name == ":memory:" or "mode=memory" in name

@@ -1,0 +1,139 @@
+"""The schema of a Django test database: the files it is migrated from, and the ``migrate`` run.
+
+The files come from Django's app registry and its ``MigrationLoader`` (every installed app's
+migration modules, wherever ``MIGRATION_MODULES`` puts them), not from globs, plus the models of
+apps without migrations (``run_syncdb`` builds those from the models), plus the project modules
+either imports. ``migrate`` runs in a child process, as Django's test runner would run it
+(``run_syncdb``, then ``createcachetable``), against the template being built: the tests' own
+process never connects to the template, so it cannot keep a connection that blocks cloning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from dbfleet.backends.base import Backend
+from dbfleet.errors import MigrationError
+from dbfleet.imports import imported_project_files
+from dbfleet.migrate import run_child
+
+#: The child's last stdout line starts with this, followed by its JSON result.
+RESULT = "dbfleet-django-migrate: "
+
+
+@dataclass
+class DjangoMigrator:
+    """Migrates one alias's test database the way ``create_test_db`` does; also counts."""
+
+    alias: str
+    spec: str
+    rootdir: Path
+    nomigrations: bool = False
+    #: Migrations the last ``migrate`` applied (0 when the template was reused: none ran).
+    applied: int = field(default=0, compare=False)
+
+    def sources(self) -> list[Path]:
+        return schema_files(self.rootdir)
+
+    def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
+        env = dict(environ)
+        # The tests' own import path (pytest's rootdir, pythonpath, django_find_project's
+        # manage.py folder), so the child imports the settings and the apps as they did.
+        paths = [entry for entry in sys.path if entry and Path(entry).is_dir()]
+        env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")])
+        command = [sys.executable, "-c", CHILD, self.alias, url.database or database]
+        if self.nomigrations:
+            command.append("--nomigrations")
+        output = run_child(command, cwd=self.rootdir, url=url, environ=env, spec=self.spec)
+        last = output.strip().splitlines()[-1] if output.strip() else ""
+        if not last.startswith(RESULT):
+            raise MigrationError(f"{self.spec!r} failed: the migrate child reported nothing")
+        self.applied = int(json.loads(last[len(RESULT) :])["applied"])
+
+
+def schema_files(rootdir: Path) -> list[Path]:
+    """Every migration file of every installed app, the models of apps without migrations,
+    and the project modules they import; read from Django's registry without a database."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
+    files: set[Path] = set()
+    for migration in loader.disk_migrations.values():
+        module = sys.modules.get(type(migration).__module__)
+        origin = getattr(module, "__file__", None)
+        if origin:
+            files.add(Path(origin))
+            package = Path(origin).with_name("__init__.py")
+            if package.is_file():
+                files.add(package)
+    for config in apps.get_app_configs():
+        models = getattr(config.models_module, "__file__", None)
+        if config.label in loader.unmigrated_apps and models:
+            files.add(Path(models))
+    project = {path for path in files if _in_project(path, rootdir)}
+    return sorted(files | set(imported_project_files(project, rootdir)))
+
+
+def _in_project(path: Path, rootdir: Path) -> bool:
+    try:
+        path.resolve().relative_to(rootdir.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+#: The child: Django set up from the same settings, the alias pointed at the database being
+#: built, then what ``create_test_db`` runs; it prints how many migrations it applied.
+CHILD = "import sys; from dbfleet.django.migrations import _main; sys.exit(_main(sys.argv[1:]))"
+
+
+def _main(argv: list[str]) -> int:
+    alias, name, *flags = argv
+    import django
+    from django.conf import settings
+
+    django.setup()
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.models.signals import pre_migrate
+
+    settings.DATABASES[alias]["NAME"] = name
+    connection = connections[alias]
+    connection.settings_dict["NAME"] = name
+    if "--nomigrations" in flags or connection.settings_dict["TEST"].get("MIGRATE") is False:
+        settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    counter = MigrationCounter()
+    pre_migrate.connect(counter.receive, weak=False)
+    call_command("migrate", verbosity=0, interactive=False, database=alias, run_syncdb=True)
+    call_command("createcachetable", database=alias)
+    connections.close_all()
+    print(RESULT + json.dumps({"applied": counter.applied}), flush=True)
+    return 0
+
+
+class MigrationCounter:
+    """Counts the migrations ``migrate`` applies in this process, from its ``pre_migrate``
+    signal (sent once per app with the whole plan): the honest measure of a warm run."""
+
+    def __init__(self) -> None:
+        self._plans: list[object] = []
+        self.applied = 0
+
+    def receive(self, sender: object = None, plan: object = None, **_: object) -> None:
+        if plan is None or any(seen is plan for seen in self._plans):
+            return
+        self._plans.append(plan)
+        self.applied += len(plan) if isinstance(plan, list) else 0
+
+    @property
+    def commands(self) -> int:
+        """How many ``migrate`` commands ran (one per test database pytest-django creates)."""
+        return len(self._plans)

@@ -1,0 +1,388 @@
+"""pytest glue for Django suites: the roles' databases, the ``django_db_setup`` fixture that
+hands pytest-django a clone instead of a migrated database, and the summary line.
+
+The work is split as in URL mode (``roles``): the controller (or the serial process) claims the
+names and builds or reuses each template in ``pytest_configure``, where a refusal is one usage
+line, the same under ``-n`` as serially; each process that runs tests clones its databases in
+``django_db_setup``, so a selection without database tests clones nothing. The fixture is
+registered after pytest-django's, so it replaces pytest-django's own; a project conftest that
+overrides it, or extends it by requesting ``django_db_setup``, still works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+
+from dbfleet.backends import Backend, open_backend
+from dbfleet.config import Settings, distributes
+from dbfleet.django.databases import TestDatabase, test_databases
+from dbfleet.django.migrations import DjangoMigrator, MigrationCounter
+from dbfleet.errors import ConfigError
+from dbfleet.fingerprint import fingerprint
+from dbfleet.fleet import (
+    FleetDatabase,
+    Reservation,
+    Template,
+    ensure_template,
+    provision,
+    release,
+    reserve,
+    sweep_run,
+)
+from dbfleet.marker import Run
+from dbfleet.urls import SERIAL_WORKER, redacted
+
+#: The name the Django integration is registered under.
+PLUGIN_NAME = "dbfleet-django"
+
+#: Carries the controller's run, templates and namespaces to its workers (no password: the
+#: workers read the connection settings from the same ``DATABASES``).
+RUN_ENV = "DBFLEET_DJANGO_RUN"
+
+#: ``workeroutput`` key: what a worker cloned and how many migrations its process ran.
+OUTPUT_KEY = "dbfleet_django"
+
+Part = Literal["serial", "controller", "worker"]
+
+
+def settings_module(config: pytest.Config) -> str | None:
+    """The Django settings module pytest-django will use, or None when this is no Django
+    suite (pytest-django absent or disabled, no settings configured, ``dbfleet_django`` off)."""
+    if not config.pluginmanager.hasplugin("django") or not config.getini("dbfleet_django"):
+        return None
+    given = getattr(config.known_args_namespace, "ds", None)
+    return str(given or os.environ.get("DJANGO_SETTINGS_MODULE") or "") or _ini(config) or None
+
+
+def _ini(config: pytest.Config) -> str:
+    try:
+        return str(config.getini("DJANGO_SETTINGS_MODULE") or "")
+    except ValueError:  # an older pytest-django that registers no such ini key
+        return ""
+
+
+@dataclass
+class Provisioned:
+    """One test database's template and the name this run may use for it."""
+
+    database: TestDatabase
+    backend: Backend
+    template: Template
+    namespace: str | None
+    migrations: int = 0
+
+
+@dataclass
+class DjangoFleet:
+    """What one pytest process of a Django suite provisioned, and its numbers."""
+
+    settings: Settings
+    part: Part
+    run: Run
+    worker_id: str
+    provisioned: dict[str, Provisioned] = field(default_factory=dict)
+    clones: dict[str, FleetDatabase] = field(default_factory=dict)
+    counter: MigrationCounter = field(default_factory=MigrationCounter)
+    notes: list[str] = field(default_factory=list)
+    #: In the controller: what each worker reported through ``workeroutput``.
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    _saved_names: dict[str, Any] = field(default_factory=dict)
+
+    # -- start ---------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, config: pytest.Config, settings: Settings) -> DjangoFleet:
+        """Claim the names and build or reuse the templates (controller, serial), or read the
+        controller's (worker); any refusal leaves nothing created."""
+        from django.db.models.signals import pre_migrate
+
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput is not None:
+            fleet = cls._worker(settings, str(workerinput["workerid"]))
+        else:
+            workers = distributes(vars(config.option), os.environ)
+            part: Part = "controller" if workers else "serial"
+            ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
+            fleet = cls(settings, part, Run.current(), SERIAL_WORKER)
+            fleet._provision_templates(config, ids)
+            if workers:
+                os.environ[RUN_ENV] = fleet._message()
+        pre_migrate.connect(fleet.counter.receive, weak=False)
+        if config.getoption("reuse_db", False):
+            fleet.notes.append(
+                "--reuse-db is not needed with dbfleet: the template is reused while every "
+                "migration is unchanged, and each worker gets a fresh clone of it"
+            )
+        return fleet
+
+    @classmethod
+    def _worker(cls, settings: Settings, worker_id: str) -> DjangoFleet:
+        raw = os.environ.get(RUN_ENV, "")
+        try:
+            message = json.loads(raw)
+            run = Run.current(str(message["run"]))
+            entries = {str(alias): dict(entry) for alias, entry in message["databases"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ConfigError(
+                "dbfleet: this xdist worker got no template from its controller; is "
+                "pytest-dbfleet installed where the controller runs?"
+            ) from None
+        fleet = cls(settings, "worker", run, worker_id)
+        databases, _ = test_databases(None)
+        for database in databases:
+            entry = entries.get(database.alias)
+            if entry is None:
+                continue
+            template = Template(str(entry["template"]), str(entry["fingerprint"]), True, 0.0)
+            backend = open_backend(database.url)
+            namespace = str(entry["namespace"]) or None
+            fleet.provisioned[database.alias] = Provisioned(database, backend, template, namespace)
+        return fleet
+
+    def _provision_templates(self, config: pytest.Config, worker_ids: list[str]) -> None:
+        import django
+
+        databases, _ = test_databases(None)
+        rebuild = bool(config.getoption("create_db", False))
+        nomigrations = bool(config.getoption("nomigrations", False))
+        try:
+            for database in databases:
+                backend = open_backend(database.url)
+                self.provisioned[database.alias] = self._template(
+                    backend, database, worker_ids, django.get_version(), rebuild, nomigrations
+                )
+        except BaseException:
+            self.close()
+            raise
+        if rebuild:
+            self.notes.append("--create-db: the template was rebuilt, not reused")
+
+    def _template(
+        self,
+        backend: Backend,
+        database: TestDatabase,
+        worker_ids: list[str],
+        version: str,
+        rebuild: bool,
+        nomigrations: bool,
+    ) -> Provisioned:
+        from django.conf import settings as django_settings
+
+        try:
+            reservation: Reservation = reserve(
+                backend, worker_ids=worker_ids, run=self.run, namespace=self.settings.namespace
+            )
+            spec = ";".join(
+                [
+                    f"django:{database.alias}",
+                    f"django={version}",
+                    database.signature,
+                    f"apps={list(django_settings.INSTALLED_APPS)}",
+                    f"routers={list(django_settings.DATABASE_ROUTERS)}",
+                    f"nomigrations={nomigrations}",
+                    # --create-db asks for a new template: a fingerprint no template has yet.
+                    f"rebuild={self.run.id if rebuild else ''}",
+                ]
+            )
+            migrator = DjangoMigrator(database.alias, spec, self.settings.rootdir, nomigrations)
+            digest = fingerprint(
+                migrate_spec=spec,
+                sources=migrator.sources(),
+                extra_globs=self.settings.fingerprint,
+                rootdir=self.settings.rootdir,
+                server_version=backend.server_version(),
+            )
+            template = ensure_template(
+                backend,
+                migrator=migrator,
+                fingerprint=digest,
+                run=self.run,
+                environ=dict(os.environ),
+                export=(),
+            )
+        except BaseException:
+            backend.close()
+            raise
+        return Provisioned(
+            database, backend, template, reservation.namespace, migrations=migrator.applied
+        )
+
+    def _message(self) -> str:
+        return json.dumps(
+            {
+                "run": self.run.id,
+                "databases": {
+                    alias: {
+                        "template": item.template.name,
+                        "fingerprint": item.template.fingerprint,
+                        "namespace": item.namespace or "",
+                    }
+                    for alias, item in self.provisioned.items()
+                },
+            }
+        )
+
+    # -- the tests' databases ------------------------------------------------------------
+
+    def clone(self, aliases: Iterable[str] | None, serialized: Iterable[str]) -> None:
+        """Clone every test database ``aliases`` need and point Django's connections at them,
+        as ``setup_databases`` leaves them after creating and migrating."""
+        from django.conf import settings as django_settings
+        from django.db import connections
+
+        databases, mirrors = test_databases(aliases)
+        serialize = set(serialized)
+        for database in databases:
+            item = self.provisioned.get(database.alias)
+            if item is None:
+                raise ConfigError(
+                    f"dbfleet: no template for DATABASES[{database.alias!r}]; the controller "
+                    "and this worker read different settings"
+                )
+            clone = provision(
+                item.backend,
+                worker_id=self.worker_id,
+                template=item.template,
+                run=self.run,
+                namespace=item.namespace,
+            )
+            self.clones[database.alias] = clone
+            name = item.backend.url_for(clone.name).database or clone.name
+            for alias in database.aliases:
+                connection = connections[alias]
+                connection.close()
+                self._saved_names[alias] = connection.settings_dict["NAME"]
+                django_settings.DATABASES[alias]["NAME"] = name
+                connection.settings_dict["NAME"] = name
+        for alias, mirror in mirrors.items():
+            connections[alias].creation.set_as_test_mirror(connections[mirror].settings_dict)
+        for database in databases:
+            if serialize.intersection(database.aliases):
+                connection = connections[database.alias]
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+    def release_clones(self) -> None:
+        """Drop this process's clones (only ones it marked) and give Django its names back."""
+        from django.conf import settings as django_settings
+        from django.db import connections
+
+        connections.close_all()
+        for alias, clone in self.clones.items():
+            if not self.settings.keep:
+                release(self.provisioned[alias].backend, clone.name, self.run)
+        for alias, name in self._saved_names.items():
+            django_settings.DATABASES[alias]["NAME"] = name
+            connections[alias].settings_dict["NAME"] = name
+        self._saved_names.clear()
+
+    # -- end -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Sweep what this run's crashed workers left (controller), then close the servers."""
+        try:
+            if self.part == "controller" and not self.settings.keep:
+                for item in self.provisioned.values():
+                    sweep_run(item.backend, self.run)
+        finally:
+            for item in self.provisioned.values():
+                item.backend.close()
+            if self.part == "controller":
+                os.environ.pop(RUN_ENV, None)
+
+    def output(self) -> dict[str, Any]:
+        """What a worker tells its controller: clone seconds, databases, migrations run."""
+        return {
+            "seconds": [clone.seconds for clone in self.clones.values()],
+            "databases": [clone.redacted_url for clone in self.clones.values()],
+            "migrations": self.counter.applied,
+            "migrate_commands": self.counter.commands,
+        }
+
+    def header_lines(self) -> list[str]:
+        lines = []
+        for alias, item in self.provisioned.items():
+            how = "reused" if item.template.reused else f"built in {item.template.seconds:.2f}s"
+            namespace = f" (namespace {item.namespace})" if item.namespace else ""
+            lines.append(
+                f"dbfleet: Django DATABASES[{alias!r}] {redacted(item.database.url)}{namespace}"
+                f" -> template {item.template.name} ({how})"
+            )
+        return lines + [f"dbfleet: {note}" for note in self.notes]
+
+    def summary_lines(self) -> list[str]:
+        """The Django line of the ``dbfleet`` section: templates, clones, migrations run."""
+        reports = self.reports or [self.output()]
+        seconds = [value for report in reports for value in report["seconds"]]
+        ran = sum(int(report["migrations"]) for report in reports)
+        lines = []
+        for alias, item in self.provisioned.items():
+            template = item.template
+            how = (
+                f"reused in {template.seconds:.2f}s"
+                if template.reused
+                else f"built in {template.seconds:.2f}s ({item.migrations} migrations)"
+            )
+            lines.append(f"django: DATABASES[{alias!r}] template {template.name} {how}")
+        clones = f"{len(seconds)} test database(s) cloned"
+        if seconds:
+            clones += f", median {statistics.median(seconds):.3f}s"
+        where = "workers" if self.part == "controller" else "test process"
+        lines.append(f"django: {clones}; migrations run in the {where}: {ran}")
+        if self.settings.keep:
+            kept = [name for report in reports for name in report["databases"]]
+            lines.append("django: kept (--dbfleet-keep): " + ", ".join(sorted(kept)))
+        return lines
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def pytest_report_header(self) -> list[str]:
+        return self.header_lines()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        if OUTPUT_KEY in output:
+            self.reports.append(dict(output[OUTPUT_KEY]))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[OUTPUT_KEY] = self.output()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.close()
+
+
+def _databases_for_setup(items: list[pytest.Item]) -> tuple[set[str] | None, set[str]]:
+    """The aliases the collected tests use and those needing serialization, as pytest-django
+    computes them for ``setup_databases``; all aliases on a pytest-django that cannot tell."""
+    try:
+        from pytest_django.fixtures import _get_databases_for_setup
+    except ImportError:
+        return None, set()
+    aliases, serialized = _get_databases_for_setup(items)
+    return set(aliases), set(serialized)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+) -> Generator[None, None, None]:
+    """pytest-django's fixture, with dbfleet's clone in place of ``setup_databases``."""
+    fleet = request.config.pluginmanager.get_plugin(PLUGIN_NAME)
+    assert isinstance(fleet, DjangoFleet)
+    aliases, serialized = _databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        fleet.clone(aliases, serialized)
+    yield
+    with django_db_blocker.unblock():
+        fleet.release_clones()

@@ -1,0 +1,156 @@
+"""pytest-django suites on every database kind: clones instead of migrations, templates reused
+until a migration changes, and dbfleet's ownership rules with Django's test databases."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backends.servers import Server
+from dbfleet.marker import Marker
+from support import dead_run, run
+
+#: Added by a test: the migration edit that must rebuild the template exactly once.
+PRICE = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_seed")]
+    operations = [migrations.AddField("Item", "price", models.IntegerField(default=0))]
+"""
+
+TEMPLATE = re.compile(r"template (\S+_tpl_\w+) (reused|built)")
+
+
+def _template(result: pytest.RunResult) -> tuple[str, str]:
+    found = TEMPLATE.search(result.stdout.str())
+    assert found, result.stdout.str()
+    return found.group(1), found.group(2)
+
+
+def test_workers_get_clones_and_a_warm_run_migrates_nothing(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    first = run(django_project, "-n", "2")
+    first.assert_outcomes(passed=10)
+    name, how = _template(first)
+    assert how == "built"
+    assert re.search(r"built in [\d.]+s \(\d+ migrations\)", first.stdout.str())
+    first.stdout.fnmatch_lines(["*2 test database(s) cloned*migrations run in the workers: 0"])
+
+    warm = run(django_project, "-n", "2")
+    warm.assert_outcomes(passed=10)
+    assert _template(warm) == (name, "reused")
+    warm.stdout.fnmatch_lines(["*2 test database(s) cloned*migrations run in the workers: 0"])
+    # The workers' clones are gone; the template stays for the next run.
+    assert server.names(f"test_{django_base}") == {name}
+
+
+def test_the_same_suite_passes_with_pytest_django_alone(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    """The inner suite is a fair one: pytest-django alone (in-memory on SQLite) passes it."""
+    result = run(django_project, "-n", "2", "-p", "no:dbfleet", "-k", "not workers_clone")
+    result.assert_outcomes(passed=9)
+    assert "dbfleet" not in result.stdout.str()
+
+
+def test_a_migration_edit_rebuilds_the_template_exactly_once(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    run(django_project, "-n", "2").assert_outcomes(passed=10)
+    old, _ = _template(run(django_project, "-n", "2"))
+    migrations = django_project.path / "shop" / "migrations"
+    (migrations / "0003_price.py").write_text(PRICE)
+    models = django_project.path / "shop" / "models.py"
+    models.write_text(models.read_text() + "    price = models.IntegerField(default=0)\n")
+    # The stale-schema trap: a test of the new column passes only on a rebuilt template.
+    django_project.makepyfile(
+        test_price="""
+        import pytest
+        from django.db import connection
+
+        @pytest.mark.django_db
+        def test_price_column_exists():
+            with connection.cursor() as cursor:
+                columns = connection.introspection.get_table_description(cursor, "shop_item")
+            assert "price" in [column.name for column in columns]
+        """
+    )
+    rebuilt = run(django_project, "-n", "2")
+    rebuilt.assert_outcomes(passed=11)
+    new, how = _template(rebuilt)
+    assert (how, new != old) == ("built", True)
+    assert re.search(r"built in [\d.]+s \(\d+ migrations\)", rebuilt.stdout.str())
+    again = run(django_project, "-n", "2")
+    again.assert_outcomes(passed=11)
+    assert _template(again) == (new, "reused")
+    # The superseded template was dropped once nothing used it.
+    assert server.names(f"test_{django_base}") == {new}
+
+
+def test_a_serial_run_uses_the_name_pytest_django_would(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    result = run(django_project)
+    result.assert_outcomes(passed=10)
+    result.stdout.fnmatch_lines(
+        ["*1 test database(s) cloned*migrations run in the test process: 0"]
+    )
+    assert len(server.names(f"test_{django_base}")) == 1  # the template only
+
+
+def test_a_crashed_runs_leftover_is_collected(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    django_project.makepyfile(
+        test_crash="""
+        import os, signal
+        import pytest
+
+        @pytest.mark.django_db
+        def test_crash():
+            if os.environ.get("CRASH"):
+                os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    monkeypatch.setenv("CRASH", "1")
+    crashed = django_project.runpytest_subprocess("-k", "crash", timeout=120)
+    assert crashed.ret == -9
+    leftover = f"test_{django_base}"
+    assert leftover in server.names(leftover), "the killed run left its database behind"
+    monkeypatch.delenv("CRASH")
+    run(django_project).assert_outcomes(passed=11)
+    assert leftover not in server.names(leftover)  # only the template is left
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_an_unmarked_database_in_the_way_is_refused_and_kept(
+    django_project: pytest.Pytester, server: Server, django_base: str, workers: list[str]
+) -> None:
+    """A test database pytest-django (or a person) made is not dbfleet's: one line, untouched."""
+    name = f"test_{django_base}" + ("_gw1" if workers else "")
+    server.plant(name, None)
+    result = run(django_project, *workers)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.errlines
+    assert f"database {name} exists but was not created by dbfleet" in errors[0]
+    assert "Traceback" not in result.stderr.str()
+    assert server.precious(name) == [("keep me",)]
+    # Refused before anything was built: no template, nothing but the planted database.
+    assert server.names(f"test_{django_base}") == {name}
+
+
+def test_a_dead_runs_marked_leftover_is_taken_over(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    name = f"test_{django_base}_gw0"
+    server.plant(name, Marker.new("worker", f"test_{django_base}", "", dead_run()))
+    run(django_project, "-n", "2").assert_outcomes(passed=10)
+    assert name not in server.names(f"test_{django_base}")
