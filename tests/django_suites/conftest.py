@@ -57,7 +57,8 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    apps.get_model("shop", "Item").objects.create(name="seeded")
+    items = apps.get_model("shop", "Item").objects.using(schema_editor.connection.alias)
+    items.create(name="seeded")
 
 
 class Migration(migrations.Migration):

@@ -154,3 +154,117 @@ def test_a_dead_runs_marked_leftover_is_taken_over(
     server.plant(name, Marker.new("worker", f"test_{django_base}", "", dead_run()))
     run(django_project, "-n", "2").assert_outcomes(passed=10)
     assert name not in server.names(f"test_{django_base}")
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_reuse_db_is_explained_and_create_db_rebuilds(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    built = run(django_project, "-n", "2", "--reuse-db")
+    built.assert_outcomes(passed=10)
+    built.stdout.fnmatch_lines(["dbfleet: --reuse-db is not needed with dbfleet: *fresh clone*"])
+    first, _ = _template(built)
+    rebuilt = run(django_project, "-n", "2", "--create-db")
+    rebuilt.assert_outcomes(passed=10)
+    rebuilt.stdout.fnmatch_lines(["dbfleet: --create-db: the template was rebuilt, not reused"])
+    second, how = _template(rebuilt)
+    assert how == "built"
+    assert second != first
+    assert server.names(f"test_{django_base}") == {second}
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_database_url_is_left_to_the_settings_and_an_explicit_url_is_refused(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Django settings often read ``DATABASE_URL`` (dj-database-url): in a Django suite it is
+    not a dbfleet URL, so nothing is provisioned from it twice; naming one is a contradiction."""
+    monkeypatch.setenv("DATABASE_URL", server.url(f"{django_base}_url"))
+    result = run(django_project, "-W", "error")
+    result.assert_outcomes(passed=10)
+    assert not server.names(f"{django_base}_url")
+    monkeypatch.setenv("DBFLEET_URL", server.url(f"{django_base}_url"))
+    refused = run(django_project)
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(
+        [
+            "ERROR: dbfleet: this is a Django suite (pytest-django, djsettings), whose databases "
+            "come from DATABASES, but DBFLEET_URL also names one; remove it, or set "
+            "dbfleet_django = false to provision that URL instead"
+        ]
+    )
+
+
+TWO_DATABASES = """
+import json, os
+default = json.loads(os.environ["DBFLEET_TEST_DJANGO_DB"])
+DATABASES = {
+    "default": default,
+    "archive": {**default, "NAME": default["NAME"] + "_archive"},
+    "replica": {**default, "TEST": {"MIRROR": "default"}},
+}
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
+SECRET_KEY = "not-a-secret"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+"""
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_every_alias_gets_its_template_and_mirrors_follow(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    django_project.makepyfile(djsettings=TWO_DATABASES)
+    django_project.makepyfile(
+        test_aliases="""
+        import os
+        import pytest
+        from django.db import connections
+        from shop.models import Item
+
+        @pytest.mark.django_db(databases=["default", "archive", "replica"])
+        def test_aliases():
+            worker = os.environ["PYTEST_XDIST_WORKER"]
+            base = os.environ["EXPECTED_NAME"]
+            assert connections["default"].settings_dict["NAME"] == f"{base}_{worker}"
+            assert connections["archive"].settings_dict["NAME"] == f"{base}_archive_{worker}"
+            assert connections["replica"].settings_dict["NAME"] == f"{base}_{worker}"
+            assert Item.objects.using("archive").filter(name="seeded").count() == 1
+        """
+    )
+    result = run(django_project, "-n", "2")
+    result.assert_outcomes(passed=11)
+    result.stdout.fnmatch_lines(
+        [
+            "django: DATABASES?'archive'? template *_archive_tpl_* built*",
+            "django: DATABASES?'default'? template *_tpl_* built*",
+        ]
+    )
+    assert len(server.names(f"test_{django_base}")) == 2  # the two templates
+
+
+def test_a_failing_migration_is_one_line_and_leaves_nothing(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    (django_project.path / "shop" / "migrations" / "0003_broken.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "def fail(apps, schema_editor):\n"
+        "    raise RuntimeError('the data migration is broken')\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0002_seed')]\n"
+        "    operations = [migrations.RunPython(fail)]\n"
+    )
+    for workers in ([], ["-n", "2"]):
+        result = run(django_project, *workers)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        errors = [line for line in result.errlines if line.startswith("ERROR:")]
+        assert len(errors) == 1, result.errlines
+        assert (
+            "migration 'django migrate --database default' failed: RuntimeError: the " in errors[0]
+        )
+        assert "data migration is broken; nothing was kept" in errors[0]
+        assert "Traceback" not in result.stderr.str()
+        assert not server.names(f"test_{django_base}")

@@ -32,11 +32,17 @@ class DjangoMigrator:
     """Migrates one alias's test database the way ``create_test_db`` does; also counts."""
 
     alias: str
-    spec: str
+    #: Everything besides the files that decides the schema; enters the fingerprint.
+    settings: str
     rootdir: Path
     nomigrations: bool = False
     #: Migrations the last ``migrate`` applied (0 when the template was reused: none ran).
     applied: int = field(default=0, compare=False)
+
+    @property
+    def spec(self) -> str:
+        """How the build is named in a message (the fingerprint takes ``settings``)."""
+        return f"django migrate --database {self.alias}"
 
     def sources(self) -> list[Path]:
         return schema_files(self.rootdir)

@@ -193,7 +193,7 @@ class DjangoFleet:
             )
             migrator = DjangoMigrator(database.alias, spec, self.settings.rootdir, nomigrations)
             digest = fingerprint(
-                migrate_spec=spec,
+                migrate_spec=migrator.settings,
                 sources=migrator.sources(),
                 extra_globs=self.settings.fingerprint,
                 rootdir=self.settings.rootdir,
