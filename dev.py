@@ -47,7 +47,12 @@ def bootstrap() -> None:
     elif not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     _run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
-    _run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[test,ledger]")
+    _run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[test,ledger,library]")
+    # Django's MySQL backend needs mysqlclient, which compiles against libmariadb-dev (.ci/run
+    # installs it); without it the Django tests and the example skip MySQL, saying so.
+    mysqlclient = [str(BIN / "python"), "-m", "pip", "install", "-q", "mysqlclient>=2.2"]
+    if subprocess.run(mysqlclient, cwd=ROOT, check=False, capture_output=True).returncode:
+        print("dev.py: mysqlclient did not build (no libmariadb-dev?); Django skips MySQL")
     stamp.write_text(wanted)
 
 
@@ -61,6 +66,22 @@ def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _has_mysqlclient() -> bool:
+    probe = [str(BIN / "python"), "-c", "import MySQLdb"]
+    return subprocess.run(probe, check=False, capture_output=True).returncode == 0
+
+
+def library_urls() -> dict[str, str]:
+    """The servers the Django example runs on: SQLite always, each reachable server besides
+    (MySQL only where mysqlclient, which Django's MySQL backend needs, is installed)."""
+    urls = {"sqlite": f"sqlite:///{ROOT / '.dbfleet' / 'library_ci.sqlite3'}"}
+    if _listening(5432):
+        urls["postgresql"] = "postgresql://postgres@127.0.0.1:5432/library_ci"
+    if _listening(3306) and _has_mysqlclient():
+        urls["mysql"] = "mysql://root@127.0.0.1:3306/library_ci"
+    return urls
 
 
 def example_urls() -> dict[str, str | None]:
@@ -105,6 +126,18 @@ def test() -> None:
     completed = subprocess.run(command, cwd=ROOT / "examples" / "ledger", env=env, check=False)
     if completed.returncode != 0:
         sys.exit(completed.returncode)
+
+
+    # The Django example (examples/library), its suite as pytest-django runs it, each worker's
+    # test database cloned by dbfleet from a migrated template.
+    for kind, url in library_urls().items():
+        print(f"== examples/library on {kind}", flush=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DBFLEET_")}
+        env["DATABASE_URL"] = url
+        command = [str(BIN / "pytest"), "-n", "2"]
+        completed = subprocess.run(command, cwd=ROOT / "examples" / "library", env=env, check=False)
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
 
 
 def embedded() -> None:

@@ -29,17 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dbfleet.report.phases import START_STEPS
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ledger"
 RESULTS = ROOT / "bench" / "results" / "startup.json"
 
-STEPS = (
-    ("interpreter and plugins", "process", "plugins"),
-    ("provisioning", "plugins", "provisioned"),
-    ("conftest import", "provisioned", "conftests"),
-    ("collection", "conftests", "collected"),
-    ("waiting for the others", "collected", "first_test"),
-)
+#: The run's own start-up steps, plus the wait before a worker's first test.
+STEPS = (*START_STEPS, ("waiting for the others", "collected", "first_test"))
 
 
 def _configs(workers: int) -> dict[str, list[str]]:

@@ -33,3 +33,11 @@ class HeldByLiveRun(OwnershipError):
     def __init__(self, message: str, name: str) -> None:
         super().__init__(message)
         self.name = name
+
+
+class Unmarked(OwnershipError):
+    """A database dbfleet needs exists and carries no marker: someone else's, never touched."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name

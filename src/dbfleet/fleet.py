@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.backends.base import Backend
-from dbfleet.errors import HeldByLiveRun, MigrationError, OwnershipError
+from dbfleet.errors import HeldByLiveRun, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_run
 from dbfleet.migrate import Migrator
@@ -188,11 +188,12 @@ def _exclusively(backend: Backend, key: str) -> Iterator[bool]:
 
 def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
     if marker is None and backend.exists(name):
-        raise OwnershipError(
+        raise Unmarked(
             f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will "
             f"not touch it; point dbfleet_url at another database name than {base!r} "
             "or drop it yourself (a leftover of dbfleet 0.1, which cannot prove it is one, "
-            "too)"
+            "too)",
+            name,
         )
 
 
@@ -230,8 +231,14 @@ def provision(
     template: Template,
     run: Run,
     namespace: str | None = None,
+    adopt: bool = False,
 ) -> FleetDatabase:
-    """Clone this worker's database from the template, clearing a crashed run's leftover."""
+    """Clone this worker's database from the template, clearing a crashed run's leftover.
+
+    With ``adopt``, a clone of the same template that this run already made under the name
+    (the controller clones ahead while its workers start) is taken as it is: whichever of the
+    two comes first clones, the other adopts, and neither ever drops the other's.
+    """
     started = time.perf_counter()
     base = backend.base_name
     name = worker_database_name(base, worker_id, backend.name_limit, namespace)
@@ -239,8 +246,12 @@ def provision(
     # Locked per name, not per template: clones of one template may run at once (measured: no
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
     with backend.lock(f"dbfleet:database:{name}"):
-        _clear_the_way(backend, name, base, run)
-        backend.clone(template.name, name, Marker.new("worker", base, template.fingerprint, run))
+        existing = backend.marker(name) if adopt else None
+        ours = existing is not None and existing.kind == "worker" and existing.owned_by(run)
+        if not (ours and existing is not None and existing.fingerprint == template.fingerprint):
+            _clear_the_way(backend, name, base, run)
+            marker = Marker.new("worker", base, template.fingerprint, run)
+            backend.clone(template.name, name, marker)
     return _fleet_database(backend, name, worker_id, template.name, template.fingerprint, started)
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from servers import Server
 
+from dbfleet.backends import open_backend
 from dbfleet.cli import main
+from dbfleet.fingerprint import fingerprint
+from dbfleet.fleet import Template, ensure_template, provision
 from dbfleet.marker import Marker, Run, process_space
+from dbfleet.migrate import parse_migrator
+from dbfleet.urls import parse_url
 from support import SCHEMA, SECRET, dead_run, run, seeded_suite
 
 
@@ -150,3 +156,31 @@ def test_wrong_password_is_one_clear_line(
         ["ERROR: dbfleet: MySQL at * refused the credentials of user 'dbfleet_test'*"]
     )
     assert "wrong" not in result.stderr.str()
+
+
+def test_a_clone_made_ahead_by_the_run_is_adopted_never_dropped(
+    server: Server, base: str, tmp_path: Path
+) -> None:
+    """The Django controller clones its workers' databases ahead (``adopt``): a clone of the
+    same template by the same run is taken as it is; another run's, or another template's, is
+    not."""
+    backend = open_backend(parse_url(server.url(base)))
+    try:
+        run_ = Run.current()
+        migrator = parse_migrator(None, tmp_path)
+        digest = fingerprint(
+            migrate_spec="", sources=[], extra_globs=(), rootdir=tmp_path, server_version="x"
+        )
+        template = ensure_template(
+            backend, migrator=migrator, fingerprint=digest, run=run_, environ={}, export=()
+        )
+        first = provision(backend, worker_id="gw0", template=template, run=run_, adopt=True)
+        signed = backend.marker(first.name)
+        again = provision(backend, worker_id="gw0", template=template, run=run_, adopt=True)
+        assert again.name == first.name
+        assert backend.marker(first.name) == signed  # the same database, not a new clone
+        other = Template(template.name, "another-fingerprint", True, 0.0)
+        provision(backend, worker_id="gw0", template=other, run=run_, adopt=True)
+        assert backend.marker(first.name) != signed  # another template's clone is replaced
+    finally:
+        backend.close()

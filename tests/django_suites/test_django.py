@@ -141,6 +141,7 @@ def test_an_unmarked_database_in_the_way_is_refused_and_kept(
     errors = [line for line in result.errlines if line.startswith("ERROR:")]
     assert len(errors) == 1, result.errlines
     assert f"database {name} exists but was not created by dbfleet" in errors[0]
+    assert "pytest-django kept (--reuse-db): one run of pytest -p no:dbfleet" in errors[0]
     assert "Traceback" not in result.stderr.str()
     assert server.precious(name) == [("keep me",)]
     # Refused before anything was built: no template, nothing but the planted database.
@@ -268,3 +269,38 @@ def test_a_failing_migration_is_one_line_and_leaves_nothing(
         assert "data migration is broken; nothing was kept" in errors[0]
         assert "Traceback" not in result.stderr.str()
         assert not server.names(f"test_{django_base}")
+
+
+def test_clones_made_ahead_for_workers_that_need_none_are_dropped(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    result = run(django_project, "-n", "2", "-k", "needs_no_database")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*2 test database(s) cloned ahead*no worker needed one*"])
+    assert len(server.names(f"test_{django_base}")) == 1  # the template only
+
+
+def test_a_crashed_workers_database_is_dropped_by_the_controller(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRASH_FLAG", str(django_project.path / "crashed"))
+    django_project.makepyfile(
+        test_crash="""
+        import os, pathlib, signal
+        import pytest
+
+        @pytest.mark.django_db
+        def test_crash():
+            flag = pathlib.Path(os.environ["CRASH_FLAG"])
+            if not flag.exists():
+                flag.touch()
+                os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    result = run(django_project, "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*test_crash*"])
+    assert len(server.names(f"test_{django_base}")) == 1  # the template only

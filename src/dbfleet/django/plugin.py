@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,7 +25,7 @@ from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes
 from dbfleet.django.databases import TestDatabase, test_databases
 from dbfleet.django.migrations import DjangoMigrator, MigrationCounter
-from dbfleet.errors import ConfigError
+from dbfleet.errors import ConfigError, DbfleetError, Unmarked
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     FleetDatabase,
@@ -93,6 +94,9 @@ class DjangoFleet:
     notes: list[str] = field(default_factory=list)
     #: In the controller: what each worker reported through ``workeroutput``.
     reports: list[dict[str, Any]] = field(default_factory=list)
+    #: In the controller: the databases it cloned for its workers while they started.
+    ahead: list[tuple[str, FleetDatabase]] = field(default_factory=list)
+    _ahead_thread: threading.Thread | None = None
     _saved_names: dict[str, Any] = field(default_factory=dict)
 
     # -- start ---------------------------------------------------------------------------
@@ -114,6 +118,7 @@ class DjangoFleet:
             fleet._provision_templates(config, ids)
             if workers:
                 os.environ[RUN_ENV] = fleet._message()
+                fleet._clone_ahead(ids)
         pre_migrate.connect(fleet.counter.receive, weak=False)
         if config.getoption("reuse_db", False):
             fleet.notes.append(
@@ -207,6 +212,9 @@ class DjangoFleet:
                 environ=dict(os.environ),
                 export=(),
             )
+        except Unmarked as error:
+            backend.close()
+            raise Unmarked(_unmarked_advice(error.name, database), error.name) from None
         except BaseException:
             backend.close()
             raise
@@ -228,6 +236,30 @@ class DjangoFleet:
                 },
             }
         )
+
+    def _clone_ahead(self, worker_ids: list[str]) -> None:
+        """Clone the workers' databases while xdist starts them: a worker's interpreter, its
+        imports and its collection take longer than a clone, so its database is ready when its
+        first test asks. A worker that gets there first clones for itself (``adopt``)."""
+
+        def clone_all() -> None:
+            for worker_id in worker_ids:
+                for alias, item in self.provisioned.items():
+                    try:
+                        clone = provision(
+                            item.backend,
+                            worker_id=worker_id,
+                            template=item.template,
+                            run=self.run,
+                            namespace=item.namespace,
+                            adopt=True,
+                        )
+                    except DbfleetError:
+                        return  # each worker clones for itself instead
+                    self.ahead.append((alias, clone))
+
+        self._ahead_thread = threading.Thread(target=clone_all, name="dbfleet-clone-ahead")
+        self._ahead_thread.start()
 
     # -- the tests' databases ------------------------------------------------------------
 
@@ -252,6 +284,7 @@ class DjangoFleet:
                 template=item.template,
                 run=self.run,
                 namespace=item.namespace,
+                adopt=self.part == "worker",
             )
             self.clones[database.alias] = clone
             name = item.backend.url_for(clone.name).database or clone.name
@@ -286,8 +319,14 @@ class DjangoFleet:
 
     def close(self) -> None:
         """Sweep what this run's crashed workers left (controller), then close the servers."""
+        if self._ahead_thread is not None:
+            self._ahead_thread.join()
         try:
             if self.part == "controller" and not self.settings.keep:
+                # A database cloned ahead for a worker that crashed, or never needed one, is
+                # the controller's own: the sweep leaves those of live processes alone.
+                for alias, clone in self.ahead:
+                    release(self.provisioned[alias].backend, clone.name, self.run)
                 for item in self.provisioned.values():
                     sweep_run(item.backend, self.run)
         finally:
@@ -330,9 +369,20 @@ class DjangoFleet:
                 else f"built in {template.seconds:.2f}s ({item.migrations} migrations)"
             )
             lines.append(f"django: DATABASES[{alias!r}] template {template.name} {how}")
-        clones = f"{len(seconds)} test database(s) cloned"
-        if seconds:
-            clones += f", median {statistics.median(seconds):.3f}s"
+        if self.ahead:
+            ahead = statistics.median(clone.seconds for _, clone in self.ahead)
+            clones = (
+                f"{len(self.ahead)} test database(s) cloned ahead while the workers started, "
+                f"median {ahead:.3f}s; "
+            )
+            clones += (
+                f"ready in the workers after a median {statistics.median(seconds):.3f}s"
+                if seconds
+                else "no worker needed one"
+            )
+        else:
+            clones = f"{len(seconds)} test database(s) cloned"
+            clones += f", median {statistics.median(seconds):.3f}s" if seconds else ""
         where = "workers" if self.part == "controller" else "test process"
         lines.append(f"django: {clones}; migrations run in the {where}: {ran}")
         if self.settings.keep:
@@ -358,6 +408,16 @@ class DjangoFleet:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.close()
+
+
+def _unmarked_advice(name: str, database: TestDatabase) -> str:
+    """The refusal in Django's terms: such a database is most often one pytest-django kept."""
+    return (
+        f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will not "
+        "touch it; it is most likely a test database pytest-django kept (--reuse-db): one run "
+        "of pytest -p no:dbfleet (same -n, no --reuse-db) drops it, or give this run its own "
+        f"dbfleet_namespace, or another TEST NAME in DATABASES[{database.alias!r}]"
+    )
 
 
 def _databases_for_setup(items: list[pytest.Item]) -> tuple[set[str] | None, set[str]]:
