@@ -127,7 +127,6 @@ def test() -> None:
     if completed.returncode != 0:
         sys.exit(completed.returncode)
 
-
     # The Django example (examples/library), its suite as pytest-django runs it, each worker's
     # test database cloned by dbfleet from a migrated template.
     for kind, url in library_urls().items():
