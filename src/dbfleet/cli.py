@@ -305,6 +305,38 @@ def _previous_plan(path: Path) -> dict[str, int] | None:
     return load_assignment(path)[0] if path.is_file() else None
 
 
+def cmd_audit_ci(args: argparse.Namespace) -> int:
+    """Read the workflows, print one finding a line (or JSON, or GitHub annotations)."""
+    import json
+
+    from dbfleet.audit.checks import audit
+    from dbfleet.audit.workflows import load_folder
+    from dbfleet.scheduling import duration_file
+
+    workflows = load_folder(Path(args.path))
+    suite_seconds = None
+    store_path = Path(args.durations)
+    if store_path.is_file():
+        store = duration_file.load(store_path)
+        suite_seconds = sum(measured.timing.total for measured in store.tests.values())
+    findings = audit(workflows, args.test_command, suite_seconds)
+    if args.json:
+        print(json.dumps([finding.to_json() for finding in findings], indent=2))
+    else:
+        for finding in findings:
+            if args.github:
+                message = finding.text().partition(": ")[2].replace("\n", " ")
+                print(f"::warning file={finding.path},line={finding.line}::{message}")
+            else:
+                print(finding.text())
+        tested = len(workflows)
+        print(
+            f"dbfleet audit-ci: {len(findings)} finding(s) in {tested} workflow file(s)",
+            file=sys.stderr,
+        )
+    return 1 if findings and args.strict else 0
+
+
 def cmd_verify_shards(args: argparse.Namespace) -> int:
     """Exit 1 unless the shard runs' reports show every collected test run exactly once."""
     import json
@@ -484,6 +516,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify_shards.add_argument("reports", nargs="+", metavar="REPORT", help="run reports (JSON)")
     verify_shards.set_defaults(func=cmd_verify_shards)
+    audit_ci = commands.add_parser(
+        "audit-ci",
+        help="find the test suite your CI workflows run twice for one commit",
+        description="Read the GitHub Actions workflow files at PATH (nothing runs) and report, "
+        "one finding a line with file:line and the fix: a test command two workflows run for "
+        "the same event and branch, push and pull_request both testing one commit, matrix "
+        "legs or shards that overlap or leave tests out, shards nobody fans in, and deploy "
+        "jobs that wait for no test.",
+    )
+    audit_ci.add_argument(
+        "path", nargs="?", default=".github/workflows", help="the workflows' folder"
+    )
+    audit_ci.add_argument(
+        "--test-command",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="a regular expression for another command that runs the tests (repeatable)",
+    )
+    audit_ci.add_argument(
+        "--durations",
+        default=str(DEFAULT_DURATIONS),
+        help="a duration store, for the minutes a repeated run costs (default %(default)s)",
+    )
+    output = audit_ci.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the findings as JSON")
+    output.add_argument(
+        "--github", action="store_true", help="print GitHub's ::warning file=…,line=… annotations"
+    )
+    audit_ci.add_argument("--strict", action="store_true", help="exit 1 on any finding")
+    audit_ci.set_defaults(func=cmd_audit_ci)
     stores = commands.add_parser("durations", help="work with duration stores")
     actions = stores.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(
