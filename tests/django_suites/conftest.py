@@ -20,6 +20,7 @@ from support import INHERITED
 
 pytest.importorskip("pytest_django")
 
+
 SETTINGS = """
 import json, os
 DATABASES = {"default": json.loads(os.environ["DBFLEET_TEST_DJANGO_DB"])}

@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
     operations = [migrations.AddField("Item", "price", models.IntegerField(default=0))]
 """
 
+pytestmark = pytest.mark.django
+
 TEMPLATE = re.compile(r"template (\S+_tpl_\w+) (reused|built)")
 
 
