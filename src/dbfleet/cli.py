@@ -308,11 +308,19 @@ def _previous_plan(path: Path) -> dict[str, int] | None:
 def cmd_audit_ci(args: argparse.Namespace) -> int:
     """Read the workflows, print one finding a line (or JSON, or GitHub annotations)."""
     import json
+    import re
 
     from dbfleet.audit.checks import audit
     from dbfleet.audit.workflows import load_folder
     from dbfleet.scheduling import duration_file
 
+    for pattern in args.test_command:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(
+                f"dbfleet: --test-command {pattern!r} is not a regular expression: {error}"
+            ) from None
     workflows = load_folder(Path(args.path))
     suite_seconds = None
     store_path = Path(args.durations)
@@ -325,8 +333,11 @@ def cmd_audit_ci(args: argparse.Namespace) -> int:
     else:
         for finding in findings:
             if args.github:
-                message = finding.text().partition(": ")[2].replace("\n", " ")
-                print(f"::warning file={finding.path},line={finding.line}::{message}")
+                # GitHub's workflow-command escaping: data, then the property values.
+                message = finding.text().partition(": ")[2]
+                message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                where = finding.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+                print(f"::warning file={where},line={finding.line}::{message}")
             else:
                 print(finding.text())
         tested = len(workflows)

@@ -306,6 +306,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if not django_fleet.settings_module(config) or not _django_configured():
         return
+    if config.getoption("collectonly"):
+        return  # nothing runs, so nothing to provision (an IDE's discovery, say)
     with usage_errors():
         fleet = django_fleet.DjangoFleet.start(config, settings)
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)

@@ -224,3 +224,115 @@ def test_a_paths_filter_qualifies_the_repeat(
     _, lines, _ = _audit(capsys, str(tmp_path))
     assert len(lines) == 1
     assert "(for the changes both workflows' paths filters let through)" in lines[0]
+
+
+JOB = "jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("on:\n  push:\n    tags: ['v*']\n", "on:\n  push:\n    branches: [main]\n"),
+        ("on:\n  push:\n    branches: ['**', '!main']\n", "on:\n  push:\n    branches: [main]\n"),
+        ("on:\n  push:\n    branches: ['release/*']\n", "on:\n  push:\n    branches: [main]\n"),
+    ],
+    ids=["tags-only", "negated-branch", "other-branch"],
+)
+def test_no_repeat_where_github_would_not_run_both(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, a: str, b: str
+) -> None:
+    (tmp_path / "a.yml").write_text(a + JOB)
+    (tmp_path / "b.yml").write_text(b + JOB)
+    code, lines, _ = _audit(capsys, str(tmp_path), "--strict")
+    assert (code, lines) == (0, [])
+
+
+def test_the_same_command_on_another_runner_is_not_a_repeat(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "linux.yml").write_text("on:\n  push:\n    branches: [main]\n" + JOB)
+    (tmp_path / "windows.yml").write_text(
+        "on:\n  push:\n    branches: [main]\n" + JOB.replace("ubuntu-latest", "windows-latest")
+    )
+    assert _audit(capsys, str(tmp_path), "--strict")[:2] == (0, [])
+
+
+def test_a_release_workflows_own_lint_job_is_no_deploy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "release.yml").write_text(
+        "name: release\non:\n  push:\n    branches: [main]\njobs:\n"
+        "  lint:\n    runs-on: x\n    steps:\n      - run: ruff check .\n"
+        "  test:\n    runs-on: x\n    steps:\n      - run: pytest\n"
+        "  publish:\n    needs: [test]\n    runs-on: x\n    environment: pypi\n"
+        "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+    )
+    assert _audit(capsys, str(tmp_path), "--strict")[:2] == (0, [])
+    (tmp_path / "release.yml").write_text(
+        (tmp_path / "release.yml").read_text().replace("    needs: [test]\n", "")
+    )
+    _, lines, _ = _audit(capsys, str(tmp_path))
+    assert len(lines) == 1
+    assert "deploy job 'publish' does not wait for the tests of job(s) test" in lines[0]
+
+
+def test_a_negated_tag_gate_still_runs_on_branches(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: [push, pull_request]\njobs:\n  t:\n"
+        "    if: ${{ !startsWith(github.ref, 'refs/tags/') }}\n"
+        "    runs-on: x\n    steps:\n      - run: pytest\n"
+    )
+    _, lines, _ = _audit(capsys, str(tmp_path))
+    assert len(lines) == 1
+    assert "both run the tests of job(s) t" in lines[0]
+
+
+def test_ignored_paths_are_part_of_the_selection() -> None:
+    keys = [c.key for c in commands_in("pytest --ignore tests/slow\npytest tests/slow\n", 1, ())]
+    assert keys == ["pytest --ignore tests/slow", "pytest tests/slow"]
+
+
+def test_matrix_include_is_not_taken_for_a_gap(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: [pull_request]\njobs:\n  t:\n    runs-on: x\n    strategy:\n      matrix:\n"
+        "        shard: [1, 2]\n        include:\n          - shard: 3\n"
+        "    steps:\n      - run: pytest --dbfleet-shard ${{ matrix.shard }}/3\n"
+        "  done:\n    needs: [t]\n    runs-on: x\n    steps:\n      - run: 'true'\n"
+    )
+    assert _audit(capsys, str(tmp_path), "--strict")[:2] == (0, [])
+
+
+def test_a_folded_run_script_points_at_its_first_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    job = "jobs:\n  t:\n    runs-on: x\n    steps:\n      - run: >-\n          pytest tests\n"
+    (tmp_path / "a.yml").write_text("on:\n  push:\n    branches: [main]\n" + job)
+    (tmp_path / "b.yml").write_text("on:\n  push:\n    branches: [main]\n" + job)
+    _, lines, _ = _audit(capsys, str(tmp_path))
+    assert lines[0].startswith(f"{tmp_path}/b.yml:9: 'pytest tests' runs again")
+
+
+@pytest.mark.parametrize(
+    ("args", "text", "message"),
+    [
+        (
+            [],
+            "on: push\njobs:\n  t: &a\n    runs-on: x\n    steps: [*a]\n",
+            "an alias refers to itself",
+        ),
+        (["--test-command", "("], JOB, "--test-command '(' is not a regular expression"),
+    ],
+    ids=["recursive-alias", "bad-pattern"],
+)
+def test_more_bad_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], text: str, message: str
+) -> None:
+    (tmp_path / "a.yml").write_text(text if text.startswith("on") else "on: push\n" + text)
+    code, out, err = _audit(capsys, str(tmp_path), *args)
+    assert (code, out) == (2, [])
+    assert len(err.strip().splitlines()) == 1, err
+    assert message in err

@@ -4,6 +4,7 @@ until a migration changes, and dbfleet's ownership rules with Django's test data
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -306,3 +307,75 @@ def test_a_crashed_workers_database_is_dropped_by_the_controller(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*test_crash*"])
     assert len(server.names(f"test_{django_base}")) == 1  # the template only
+
+
+GROUPED = """
+import json, os
+default = json.loads(os.environ["DBFLEET_TEST_DJANGO_DB"])
+DATABASES = {
+    "default": default,
+    # The same test database through another alias (a read-only user, say): one group.
+    "reporting": dict(default),
+    # An engine dbfleet cannot clone (Django's dummy stands in for, say, Oracle, whose
+    # driver is not installed here).
+    "legacy": {"ENGINE": "django.db.backends.dummy"},
+}
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
+SECRET_KEY = "not-a-secret"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+"""
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_grouped_aliases_share_a_template_and_an_alias_without_a_database_is_left_alone(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    django_project.makepyfile(djsettings=GROUPED)
+    django_project.makepyfile(
+        test_aliases="""
+        import pytest
+        from shop.models import Item
+
+        @pytest.mark.django_db(databases=["reporting"])
+        def test_reporting_alone():
+            assert Item.objects.using("reporting").filter(name="seeded").count() == 1
+        """
+    )
+    result = run(django_project, "-k", "reporting_alone or needs_no_database")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["dbfleet: DATABASES?'legacy'?: no database configured (Django's dummy engine)"]
+    )
+    collected = run(django_project, "--collect-only", "-q")
+    assert collected.ret == pytest.ExitCode.OK
+    assert "dbfleet" not in collected.stdout.str()
+
+
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+def test_a_build_never_reaches_another_aliases_real_database(
+    django_project: pytest.Pytester, server: Server, django_base: str, tmp_path: Path
+) -> None:
+    """A data migration that writes through the default manager while another alias's
+    template is built must not write into the real database that alias's NAME names."""
+    real = tmp_path / "real_default.sqlite3"
+    django_project.makepyfile(
+        djsettings=f"""
+import json, os
+default = json.loads(os.environ["DBFLEET_TEST_DJANGO_DB"])
+DATABASES = {{
+    "default": {{**default, "NAME": {str(real)!r}}},
+    "other": {{**default, "NAME": default["NAME"] + "_other.db"}},
+}}
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
+SECRET_KEY = "x"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+"""
+    )
+    seed = django_project.path / "shop" / "migrations" / "0002_seed.py"
+    seed.write_text(seed.read_text().replace(".using(schema_editor.connection.alias)", ""))
+    result = run(django_project, "-k", "needs_no_database")
+    assert not real.exists(), "the build wrote into the real default database"
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "migration 'django migrate --database" in result.stderr.str()

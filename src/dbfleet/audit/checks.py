@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from dbfleet.audit.commands import TestCommand, commands_in
@@ -22,7 +21,7 @@ from dbfleet.audit.workflows import Job, Step, Trigger, Workflow
 COMMIT_EVENTS = ("push", "pull_request", "pull_request_target", "merge_group")
 
 #: Branch names tried when two filters are compared: the usual defaults and a feature branch.
-CANDIDATE_BRANCHES = ("main", "master", "develop", "feature/x")
+CANDIDATE_BRANCHES = ("main", "master", "develop", "topic", "feature/x")
 
 #: What makes a job a deployment: its id or name, or what its steps run.
 DEPLOY_NAME = re.compile(r"deploy|release|publish|ship|staging|production|prod\b", re.I)
@@ -121,7 +120,9 @@ def gate(job: Job) -> Gate:
     equal = re.findall(r"github\.event_name\s*==\s*'([\w-]+)'", text)
     unequal = re.findall(r"github\.event_name\s*!=\s*'([\w-]+)'", text)
     branch = re.search(r"github\.ref\s*==\s*'refs/heads/([^']+)'", text)
-    tags = re.search(r"startsWith\(\s*github\.ref\s*,\s*'refs/tags/", text)
+    tags = re.search(r"(?<!!)startsWith\(\s*github\.ref\s*,\s*'refs/tags/", text)
+    if text in ("false", "0", "''"):
+        return Gate(events=frozenset())  # a job switched off runs for no event
     understood = bool(equal or unequal or branch or tags)
     joined_by_or = "||" in text
     return Gate(
@@ -134,15 +135,28 @@ def gate(job: Job) -> Gate:
 
 
 def _includes(trigger: Trigger, branch: str) -> bool:
-    if trigger.branches is not None and not any(_glob(branch, p) for p in trigger.branches):
+    """Whether a push or pull request on ``branch`` runs under ``trigger``'s filters. Patterns
+    are read in order, ``!pattern`` excluding again what an earlier one included, as GitHub
+    reads them; a push filtered to tags alone never runs for a branch."""
+    if trigger.branches is None and (trigger.tags is not None or trigger.tags_ignore is not None):
         return False
+    if trigger.branches is not None:
+        included = False
+        for pattern in trigger.branches:
+            if pattern.startswith("!"):
+                included = included and not _glob(branch, pattern[1:])
+            elif _glob(branch, pattern):
+                included = True
+        if not included:
+            return False
     return not (trigger.branches_ignore and any(_glob(branch, p) for p in trigger.branches_ignore))
 
 
 def _glob(branch: str, pattern: str) -> bool:
-    if pattern.startswith("!"):
-        return False
-    return fnmatchcase(branch, pattern)
+    """GitHub's filter glob: ``*`` stops at ``/``, ``**`` does not."""
+    regex = re.escape(pattern).replace(r"\*\*", "\0").replace(r"\*", "[^/]*").replace("\0", ".*")
+    regex = regex.replace(r"\?", ".")
+    return re.fullmatch(regex, branch) is not None
 
 
 def shared_branch(a: Trigger, b: Trigger, gates: tuple[Gate, Gate]) -> str | None:
@@ -179,19 +193,24 @@ def _events(workflow: Workflow, job: Job) -> dict[str, Trigger]:
 # -- the checks -------------------------------------------------------------------------
 
 
-def _deploying(workflow: Workflow, job: Job | None = None) -> bool:
-    names = [workflow.name, workflow.path.stem]
-    if job is not None:
-        names += [job.id, job.name]
-        names += [step.uses or step.run or "" for step in job.steps]
-    return any(DEPLOY_NAME.search(name) or DEPLOY_STEP.search(name) for name in names)
+def _deploying(job: Job) -> bool:
+    """A job that ships: by its own id, name, environment or steps, not its workflow's name
+    (a release workflow's lint job deploys nothing)."""
+    if job.uses is not None and job.uses.startswith("./"):
+        return False  # a local reusable workflow: what it does is in another file
+    names = [job.id, job.name, job.environment or ""]
+    steps = [step.uses or step.run or "" for step in job.steps]
+    return any(DEPLOY_NAME.search(name) for name in names) or any(
+        DEPLOY_STEP.search(step) for step in steps
+    )
 
 
 def _describe(event: str, branch: str) -> str:
-    on = "a pull request into" if event.startswith("pull_request") else "push to"
+    if event.startswith("pull_request"):
+        return f"pull request into {branch}"
     if event == "merge_group":
-        on = "the merge queue of"
-    return f"{on} {branch}"
+        return f"merge-queue run for {branch}"
+    return f"push to {branch}"
 
 
 def _repeated_across_workflows(runs: list[Run], suite_seconds: float | None) -> Iterator[Finding]:
@@ -204,15 +223,18 @@ def _repeated_across_workflows(runs: list[Run], suite_seconds: float | None) -> 
             for second in group[index + 1 :]:
                 if first.workflow.path == second.workflow.path:
                     continue
+                if (
+                    first.job.place != second.job.place
+                    or first.command.directory != second.command.directory
+                ):
+                    continue  # another runner, container or folder: not the same run
                 shared = _shared_event(first, second)
                 if shared is None:
                     continue
                 event, branch, filtered = shared
                 # The repeat is the deploying side (the deploy that "verifies" again).
                 original, repeat = (first, second)
-                if _deploying(first.workflow, first.job) and not _deploying(
-                    second.workflow, second.job
-                ):
+                if _deploying(first.job) and not _deploying(second.job):
                     original, repeat = second, first
                 yield _repeat_finding(original, repeat, event, branch, filtered, suite_seconds)
 
@@ -280,7 +302,8 @@ def _push_and_pull_request(workflows: list[Workflow], runs: list[Run]) -> Iterat
         jobs = [job for job in workflow.jobs.values() if (workflow.path, job.id) in tested]
         jobs = [job for job in jobs if {"push", "pull_request"} <= set(_events(workflow, job))]
         # A pull request into main, pushed from a feature branch that push also covers.
-        if not jobs or not _includes(push, "feature/x") or not _any_target(pull):
+        on_topic = _includes(push, "feature/x") or _includes(push, "topic")
+        if not jobs or not on_topic or not _any_target(pull):
             continue
         names = ", ".join(job.id for job in jobs)
         yield Finding(
@@ -377,7 +400,7 @@ def _leg_findings(run: Run, legs: Legs) -> Iterator[Finding]:
                 fix_shards,
                 (run.where,),
             )
-        if legs.total is not None:
+        if legs.total is not None and not run.job.matrix_extended:
             missing = [str(k) for k in range(1, legs.total + 1) if str(k) not in legs.values]
             if missing:
                 yield Finding(
@@ -417,7 +440,7 @@ def _deploys_that_wait_for_nothing(workflows: list[Workflow], runs: list[Run]) -
             job for job in workflow.jobs.values() if (workflow.path, job.id) in tested_jobs
         ]
         for job in workflow.jobs.values():
-            if not _deploying(workflow, job) or (workflow.path, job.id) in tested_jobs:
+            if not _deploying(job) or (workflow.path, job.id) in tested_jobs:
                 continue
             if tests_here:
                 waited = _upstream(workflow, job)

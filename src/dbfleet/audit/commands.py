@@ -11,6 +11,7 @@ For pytest the key is the selection (paths, ``-m``, ``-k``), not how it is run (
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ WRAPPERS = {
     ("env",): 1,
     ("time",): 1,
     ("exec",): 1,
+    ("xvfb-run",): 1,
     ("uv", "run"): 2,
     ("poetry", "run"): 2,
     ("pdm", "run"): 2,
@@ -88,17 +90,23 @@ class TestCommand:
     shard: str | None = None
     #: ``-n N`` when N is a number: the estimate of minutes lost divides by it.
     workers: int | None = None
+    #: The folder an earlier ``cd`` in the same script moved to ("" if none).
+    directory: str = ""
 
 
 def commands_in(script: str, first_line: int, patterns: Iterable[str] = ()) -> list[TestCommand]:
     """The test commands of one ``run:`` script, each with the line it starts on."""
     compiled = [re.compile(pattern) for pattern in patterns]
     found = []
+    directory = ""
     for line, text in _logical_lines(script, first_line):
         for words in _commands(text):
+            if words[:1] == ["cd"]:
+                directory = words[1] if len(words) > 1 else ""
+                continue
             command = _test_command(words, line, compiled)
             if command is not None:
-                found.append(command)
+                found.append(dataclasses.replace(command, directory=directory))
     return found
 
 
@@ -151,6 +159,9 @@ def _unwrapped(words: list[str]) -> list[str]:
         for prefix, size in WRAPPERS.items():
             if tuple(words[: len(prefix)]) == prefix:
                 words, changed = words[size:], True
+                # Their own flags (uv run --frozen, xvfb-run -a) come before the command.
+                while words and words[0].startswith("-"):
+                    words = words[1:]
         if words[:3] == ["coverage", "run", "-m"]:
             words, changed = ["python", "-m", *words[3:]], True
     return words
@@ -180,7 +191,9 @@ def _test_command(
 def _task_runner(program: str, words: list[str]) -> str | None:
     if program in ("tox", "nox"):
         return program
-    if program == "make" and any(re.search(r"test|check|ci", word) for word in words[1:]):
+    if program == "make" and any(
+        re.fullmatch(r"(\w+[-_])?(tests?|check|ci)([-_]\w+)?", word) for word in words[1:]
+    ):
         return "make"
     if program in ("npm", "yarn", "pnpm"):
         rest = [word for word in words[1:] if word != "run"]
@@ -199,11 +212,14 @@ def _pytest(args: list[str], text: str, line: int) -> TestCommand:
     while index < len(args):
         word = args[index]
         name, eq, value = word.partition("=")
-        takes = name in RUN_OPTIONS_WITH_VALUE or name in ("-m", "-k", *SHARD_OPTIONS)
+        selecting = ("-m", "-k", "--ignore", "--ignore-glob", "--deselect", *SHARD_OPTIONS)
+        takes = (name in RUN_OPTIONS_WITH_VALUE and name not in ("-x", "--cov-branch")) or (
+            name in selecting
+        )
         if takes and not eq:
             value = args[index + 1] if index + 1 < len(args) else ""
             index += 1
-        if name in ("-m", "-k"):
+        if name in ("-m", "-k", "--ignore", "--ignore-glob", "--deselect"):
             selection.append(f"{name} {value}")
         elif name in SHARD_OPTIONS:
             shard = value

@@ -27,6 +27,8 @@ class Trigger:
     branches_ignore: tuple[str, ...] | None = None
     paths: tuple[str, ...] | None = None
     paths_ignore: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    tags_ignore: tuple[str, ...] | None = None
     #: ``workflow_run``: the workflows whose runs trigger this one.
     workflows: tuple[str, ...] = ()
 
@@ -54,6 +56,14 @@ class Job:
     matrix_line: int = 0
     #: A reusable workflow this job calls instead of running steps.
     uses: str | None = None
+    #: Where it runs (``runs-on``, ``container``, the default working directory), as text: the
+    #: same command on Linux and on Windows is not the same run twice.
+    place: str = ""
+    #: ``environment:`` (a deployment target, when set).
+    environment: str | None = None
+    #: ``strategy.matrix`` has ``include:`` or ``exclude:`` entries (legs this audit does not
+    #: expand).
+    matrix_extended: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,11 @@ class Workflow:
 
 
 class _Text(str):
-    """A scalar and the line it is on."""
+    """A scalar, the line it is on, and whether it is a block (``|``, ``>``): its text then
+    starts on the next line."""
 
     line: int
+    block: bool = False
 
 
 class _Map(dict[str, Any]):
@@ -103,7 +115,11 @@ def load_file(path: Path) -> Workflow:
             "dbfleet: audit-ci reads YAML with PyYAML; pip install 'pytest-dbfleet[audit]'"
         ) from None
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"dbfleet: {path}: cannot be read: {error}") from None
+    try:
+        node = yaml.compose(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -111,26 +127,36 @@ def load_file(path: Path) -> Workflow:
         raise ConfigError(f"dbfleet: {path}:{line}: not YAML: {problem}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"dbfleet: {path}: not YAML: {error}") from None
-    document = _value(node, yaml) if node is not None else None
+    try:
+        document = _value(node, yaml, set()) if node is not None else None
+    except RecursionError:
+        raise ConfigError(f"dbfleet: {path}: not a workflow: an alias refers to itself") from None
     return _workflow(path, document)
 
 
-def _value(node: Any, yaml: Any) -> Any:
+def _value(node: Any, yaml: Any, inside: set[int]) -> Any:
+    """The node as maps, lists and texts with lines; ``inside`` guards against an alias that
+    contains itself (``x: &a [*a]``), which would never end."""
     line = node.start_mark.line + 1
+    if id(node) in inside:
+        raise RecursionError
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        inside = inside | {id(node)}
     if isinstance(node, yaml.MappingNode):
         mapping = _Map()
         mapping.line, mapping.lines = line, {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            mapping[key] = _value(value_node, yaml)
+            mapping[key] = _value(value_node, yaml, inside)
             mapping.lines[key] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        items = _List(_value(item, yaml) for item in node.value)
+        items = _List(_value(item, yaml, inside) for item in node.value)
         items.line = line
         return items
     text = _Text(node.value)
     text.line = line
+    text.block = node.style in ("|", ">")
     return text
 
 
@@ -175,6 +201,8 @@ def _triggers(path: Path, on: Any, line: int) -> Iterator[tuple[str, Trigger]]:
                 branches_ignore=_strings(filters.get("branches-ignore")),
                 paths=_strings(filters.get("paths")),
                 paths_ignore=_strings(filters.get("paths-ignore")),
+                tags=_strings(filters.get("tags")),
+                tags_ignore=_strings(filters.get("tags-ignore")),
                 workflows=_strings(filters.get("workflows")) or (),
             ),
         )
@@ -197,7 +225,11 @@ def _job(path: Path, key: str, job: Any, jobs: _Map) -> Job:
     steps = job.get("steps") or _List()
     if not isinstance(steps, _List):
         raise _reject(path, job.lines.get("steps", line), f"job {key!r}: steps: is not a list")
-    matrix, matrix_line = _matrix(job.get("strategy"))
+    matrix, matrix_line, extended = _matrix(job.get("strategy"))
+    defaults = job.get("defaults")
+    run_defaults = defaults.get("run") if isinstance(defaults, _Map) else None
+    directory = run_defaults.get("working-directory") if isinstance(run_defaults, _Map) else None
+    place = f"{job.get('runs-on')!s}|{job.get('container')!s}|{directory or ''}"
     needs = _strings(job.get("needs")) or ()
     condition = job.get("if")
     return Job(
@@ -210,19 +242,29 @@ def _job(path: Path, key: str, job: Any, jobs: _Map) -> Job:
         matrix=matrix,
         matrix_line=matrix_line,
         uses=str(job["uses"]) if "uses" in job else None,
+        place=place,
+        matrix_extended=extended,
+        environment=_environment(job.get("environment")),
     )
 
 
-def _matrix(strategy: Any) -> tuple[dict[str, tuple[str, ...]], int]:
+def _environment(value: Any) -> str | None:
+    if isinstance(value, _Map):
+        value = value.get("name")
+    return str(value) if value is not None else None
+
+
+def _matrix(strategy: Any) -> tuple[dict[str, tuple[str, ...]], int, bool]:
     if not isinstance(strategy, _Map) or not isinstance(strategy.get("matrix"), _Map):
-        return {}, 0
+        return {}, 0, False
     matrix = strategy["matrix"]
     found = {
         str(name): tuple(str(value) for value in values)
         for name, values in matrix.items()
         if name not in ("include", "exclude") and isinstance(values, _List)
     }
-    return found, strategy.lines["matrix"]
+    extended = "include" in matrix or "exclude" in matrix
+    return found, strategy.lines["matrix"], extended
 
 
 def _step(path: Path, job: str, step: Any) -> Step:
@@ -233,7 +275,7 @@ def _step(path: Path, job: str, step: Any) -> Step:
         raise _reject(path, line, f"a step of job {job!r} needs exactly one of run: or uses:")
     run = step.get("run")
     run_line = step.lines.get("run", line)
-    if run is not None and "\n" in str(run):
+    if getattr(run, "block", False):
         run_line += 1  # a block scalar: the script starts on the next line
     return Step(
         line=line,

@@ -9,6 +9,7 @@ beside ``NAME``, because an in-memory database cannot be cloned from one process
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,15 @@ ENGINES = {
     "django.contrib.gis.db.backends.spatialite": "sqlite",
 }
 
+#: ``DATABASES = {}`` leaves Django's dummy engine in ``default``: no database to provision.
+DUMMY = "django.db.backends.dummy"
+
+#: ``TEST`` settings Django applies when it creates a test database and dbfleet does not yet.
+UNAPPLIED_TEST_SETTINGS = ("CHARSET", "COLLATION", "TEMPLATE")
+
+#: Option keys that may hold a secret: never put into a URL that can be shown.
+SECRET_KEY = re.compile(r"pass|secret|token|key", re.I)
+
 #: ``OPTIONS`` keys that Django's backends consume themselves; the rest are driver settings
 #: (``sslmode``, ``unix_socket`` …) that dbfleet's own connection needs as well.
 DJANGO_ONLY_OPTIONS = frozenset(
@@ -43,7 +53,8 @@ class TestDatabase:
 
     aliases: tuple[str, ...]
     engine: str
-    url: URL
+    #: None for an engine dbfleet cannot clone (``signature`` then says why).
+    url: URL | None
     #: What the built schema depends on beyond the migrations: engine, options, test settings.
     signature: str
 
@@ -63,14 +74,19 @@ def test_databases(aliases: Iterable[str] | None) -> tuple[list[TestDatabase], d
     for _name, group in unique.values():
         ordered = tuple(sorted(group, key=lambda alias: (alias != "default", alias)))
         settings_dict = connections[ordered[0]].settings_dict
-        found.append(
-            TestDatabase(
-                ordered,
-                settings_dict["ENGINE"],
-                backend_url(settings_dict, ordered[0]),
-                schema_signature(settings_dict),
+        engine = str(settings_dict["ENGINE"])
+        if engine not in ENGINES:
+            why = (
+                "no database configured (Django's dummy engine)"
+                if engine == DUMMY
+                else f"{engine!r} is not an engine dbfleet can clone (PostgreSQL, MySQL/MariaDB, "
+                "SQLite); tests that use it fail, the rest run"
             )
-        )
+            found.append(TestDatabase(ordered, engine, None, why))
+            continue
+        _refuse_unapplied(settings_dict, ordered[0])
+        url = backend_url(settings_dict, ordered[0])
+        found.append(TestDatabase(ordered, engine, url, schema_signature(settings_dict)))
     return sorted(found, key=lambda db: db.alias), dict(mirrors)
 
 
@@ -103,18 +119,34 @@ def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
     query = {
         str(key): str(value)
         for key, value in options.items()
-        if key not in DJANGO_ONLY_OPTIONS and isinstance(value, (str, int)) and key != "password"
+        if key not in DJANGO_ONLY_OPTIONS
+        and isinstance(value, (str, int))
+        and not SECRET_KEY.search(str(key))
     }
+    host = str(settings_dict.get("HOST") or "")
+    if drivername.startswith("mysql") and host.startswith("/"):
+        query["unix_socket"], host = host, ""  # Django's MySQL backend reads it as a socket
     port = str(settings_dict.get("PORT") or "")
     return URL.create(
         drivername,
         username=settings_dict.get("USER") or None,
         password=settings_dict.get("PASSWORD") or None,
-        host=settings_dict.get("HOST") or None,
+        host=host or None,
         port=int(port) if port.isdigit() else None,
         database=test_name(settings_dict),
         query=query,
     )
+
+
+def _refuse_unapplied(settings_dict: Mapping[str, Any], alias: str) -> None:
+    test = settings_dict.get("TEST") or {}
+    given = [key for key in UNAPPLIED_TEST_SETTINGS if test.get(key)]
+    if given:
+        raise ConfigError(
+            f"dbfleet: DATABASES[{alias!r}]['TEST'] sets {', '.join(given)}, which dbfleet does "
+            "not apply to its templates yet (the server's default would be used); remove it, "
+            "or run this suite with -p no:dbfleet"
+        )
 
 
 def schema_signature(settings_dict: Mapping[str, Any]) -> str:
@@ -122,7 +154,13 @@ def schema_signature(settings_dict: Mapping[str, Any]) -> str:
     test charset and collation, ``MIGRATE``, and the options (``init_command``'s sql_mode …)."""
     test = settings_dict.get("TEST") or {}
     options = settings_dict.get("OPTIONS") or {}
-    safe = {key: repr(value) for key, value in sorted(options.items()) if "pass" not in key}
+    safe = {
+        key: repr(value)
+        if isinstance(value, (str, int, float, bool, type(None)))
+        else type(value).__name__
+        for key, value in sorted(options.items())
+        if not SECRET_KEY.search(str(key))
+    }
     parts = [
         f"engine={settings_dict.get('ENGINE')}",
         f"charset={test.get('CHARSET')}",

@@ -45,7 +45,7 @@ class DjangoMigrator:
         return f"django migrate --database {self.alias}"
 
     def sources(self) -> list[Path]:
-        return schema_files(self.rootdir)
+        return schema_files(self.rootdir, every_model=self.nomigrations)
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         env = dict(environ)
@@ -57,15 +57,16 @@ class DjangoMigrator:
         if self.nomigrations:
             command.append("--nomigrations")
         output = run_child(command, cwd=self.rootdir, url=url, environ=env, spec=self.spec)
-        last = output.strip().splitlines()[-1] if output.strip() else ""
-        if not last.startswith(RESULT):
+        results = [line for line in output.splitlines() if line.startswith(RESULT)]
+        if not results:
             raise MigrationError(f"{self.spec!r} failed: the migrate child reported nothing")
-        self.applied = int(json.loads(last[len(RESULT) :])["applied"])
+        self.applied = int(json.loads(results[-1][len(RESULT) :])["applied"])
 
 
-def schema_files(rootdir: Path) -> list[Path]:
-    """Every migration file of every installed app, the models of apps without migrations,
-    and the project modules they import; read from Django's registry without a database."""
+def schema_files(rootdir: Path, every_model: bool = False) -> list[Path]:
+    """Every migration file of every installed app, the models of apps without migrations (of
+    every app with ``every_model``: ``--nomigrations`` builds them all from the models), and
+    the project modules they import; read from Django's registry without a database."""
     from django.apps import apps
     from django.db.migrations.loader import MigrationLoader
 
@@ -81,7 +82,7 @@ def schema_files(rootdir: Path) -> list[Path]:
                 files.add(package)
     for config in apps.get_app_configs():
         models = getattr(config.models_module, "__file__", None)
-        if config.label in loader.unmigrated_apps and models:
+        if (every_model or config.label in loader.unmigrated_apps) and models:
             files.add(Path(models))
     project = {path for path in files if _in_project(path, rootdir)}
     return sorted(files | set(imported_project_files(project, rootdir)))
@@ -111,9 +112,19 @@ def _main(argv: list[str]) -> int:
     from django.db import connections
     from django.db.models.signals import pre_migrate
 
-    settings.DATABASES[alias]["NAME"] = name
+    # The other aliases must not reach the real databases their NAME names: a data migration
+    # that writes through the default manager instead of schema_editor.connection.alias would
+    # write there. Mirrors of this alias see the build; every other alias a database that
+    # cannot exist, so such a migration fails loudly instead.
+    for other, settings_dict in settings.DATABASES.items():
+        mirror = (settings_dict.get("TEST") or {}).get("MIRROR")
+        if other == alias or mirror == alias:
+            settings_dict["NAME"] = name
+        elif str(settings_dict.get("ENGINE", "")).endswith(("sqlite3", "spatialite")):
+            settings_dict["NAME"] = "/nonexistent/dbfleet-no-database-while-building.sqlite3"
+        else:
+            settings_dict["NAME"] = f"dbfleet_not_{alias}_while_building"[:60]
     connection = connections[alias]
-    connection.settings_dict["NAME"] = name
     if "--nomigrations" in flags or connection.settings_dict["TEST"].get("MIGRATE") is False:
         settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     counter = MigrationCounter()

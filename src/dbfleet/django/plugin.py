@@ -94,6 +94,8 @@ class DjangoFleet:
     notes: list[str] = field(default_factory=list)
     #: In the controller: what each worker reported through ``workeroutput``.
     reports: list[dict[str, Any]] = field(default_factory=list)
+    #: Aliases dbfleet leaves alone, and why (an engine it cannot clone; Django's dummy).
+    skipped: dict[str, str] = field(default_factory=dict)
     #: In the controller: the databases it cloned for its workers while they started.
     ahead: list[tuple[str, FleetDatabase]] = field(default_factory=list)
     _ahead_thread: threading.Thread | None = None
@@ -119,6 +121,7 @@ class DjangoFleet:
             if workers:
                 os.environ[RUN_ENV] = fleet._message()
                 fleet._clone_ahead(ids)
+        fleet.notes += [f"DATABASES[{alias!r}]: {why}" for alias, why in fleet.skipped.items()]
         pre_migrate.connect(fleet.counter.receive, weak=False)
         if config.getoption("reuse_db", False):
             fleet.notes.append(
@@ -142,8 +145,8 @@ class DjangoFleet:
         fleet = cls(settings, "worker", run, worker_id)
         databases, _ = test_databases(None)
         for database in databases:
-            entry = entries.get(database.alias)
-            if entry is None:
+            entry = next((entries[a] for a in database.aliases if a in entries), None)
+            if entry is None or database.url is None:
                 continue
             template = Template(str(entry["template"]), str(entry["fingerprint"]), True, 0.0)
             backend = open_backend(database.url)
@@ -159,6 +162,9 @@ class DjangoFleet:
         nomigrations = bool(config.getoption("nomigrations", False))
         try:
             for database in databases:
+                if database.url is None:
+                    self.skipped[database.alias] = database.signature
+                    continue
                 backend = open_backend(database.url)
                 self.provisioned[database.alias] = self._template(
                     backend, database, worker_ids, django.get_version(), rebuild, nomigrations
@@ -254,8 +260,8 @@ class DjangoFleet:
                             namespace=item.namespace,
                             adopt=True,
                         )
-                    except DbfleetError:
-                        return  # each worker clones for itself instead
+                    except Exception:
+                        return
                     self.ahead.append((alias, clone))
 
         self._ahead_thread = threading.Thread(target=clone_all, name="dbfleet-clone-ahead")
@@ -272,12 +278,13 @@ class DjangoFleet:
         databases, mirrors = test_databases(aliases)
         serialize = set(serialized)
         for database in databases:
-            item = self.provisioned.get(database.alias)
+            item = self._provisioned_for(database)
             if item is None:
-                raise ConfigError(
-                    f"dbfleet: no template for DATABASES[{database.alias!r}]; the controller "
-                    "and this worker read different settings"
+                why = next(
+                    (self.skipped[a] for a in database.aliases if a in self.skipped),
+                    "the controller and this worker read different settings",
                 )
+                raise ConfigError(f"dbfleet: no template for DATABASES[{database.alias!r}]: {why}")
             clone = provision(
                 item.backend,
                 worker_id=self.worker_id,
@@ -286,7 +293,7 @@ class DjangoFleet:
                 namespace=item.namespace,
                 adopt=self.part == "worker",
             )
-            self.clones[database.alias] = clone
+            self.clones[item.database.alias] = clone
             name = item.backend.url_for(clone.name).database or clone.name
             for alias in database.aliases:
                 connection = connections[alias]
@@ -300,6 +307,14 @@ class DjangoFleet:
             if serialize.intersection(database.aliases):
                 connection = connections[database.alias]
                 connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+    def _provisioned_for(self, database: TestDatabase) -> Provisioned | None:
+        """The template of the test database ``database`` is (any alias of its group: a test
+        using only ``other`` of ``default``/``other`` sees a group of one)."""
+        for item in self.provisioned.values():
+            if set(item.database.aliases) & set(database.aliases):
+                return item
+        return None
 
     def release_clones(self) -> None:
         """Drop this process's clones (only ones it marked) and give Django its names back."""
@@ -350,7 +365,7 @@ class DjangoFleet:
             how = "reused" if item.template.reused else f"built in {item.template.seconds:.2f}s"
             namespace = f" (namespace {item.namespace})" if item.namespace else ""
             lines.append(
-                f"dbfleet: Django DATABASES[{alias!r}] {redacted(item.database.url)}{namespace}"
+                f"dbfleet: Django DATABASES[{alias!r}] {_shown(item.database.url)}{namespace}"
                 f" -> template {item.template.name} ({how})"
             )
         return lines + [f"dbfleet: {note}" for note in self.notes]
@@ -386,7 +401,8 @@ class DjangoFleet:
         where = "workers" if self.part == "controller" else "test process"
         lines.append(f"django: {clones}; migrations run in the {where}: {ran}")
         if self.settings.keep:
-            kept = [name for report in reports for name in report["databases"]]
+            kept = {name for report in reports for name in report["databases"]}
+            kept |= {clone.redacted_url for _, clone in self.ahead}
             lines.append("django: kept (--dbfleet-keep): " + ", ".join(sorted(kept)))
         return lines
 
@@ -408,6 +424,12 @@ class DjangoFleet:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.close()
+
+
+def _shown(url: Any) -> str:
+    """The URL as the header shows it: password masked, and no ``OPTIONS`` (they can hold
+    secrets of their own, ``sslpassword``, ``passwd``)."""
+    return redacted(url.set(query={}))
 
 
 def _unmarked_advice(name: str, database: TestDatabase) -> str:
@@ -442,7 +464,10 @@ def django_db_setup(
     assert isinstance(fleet, DjangoFleet)
     aliases, serialized = _databases_for_setup(request.session.items)
     with django_db_blocker.unblock():
-        fleet.clone(aliases, serialized)
+        try:
+            fleet.clone(aliases, serialized)
+        except DbfleetError as error:
+            pytest.fail(str(error), pytrace=False)
     yield
     with django_db_blocker.unblock():
         fleet.release_clones()
