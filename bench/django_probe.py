@@ -1,8 +1,9 @@
-"""A pytest plugin for ``bench/django.py``: how long each process's ``django_db_setup`` took
+"""A pytest plugin for ``bench/django_suite.py``: how long each process's ``django_db_setup`` took
 and how many migrations it ran, written to ``$DJANGO_BENCH_PROBE/<worker>.json``.
 
 It times the fixture, whoever provides it (pytest-django's ``setup_databases``, or dbfleet's
-clone), so both sides are measured by the same clock at the same place.
+clone), so both sides are measured by the same clock at the same place, and counts migrations with
+the counter dbfleet's own summary uses.
 """
 
 from __future__ import annotations
@@ -16,16 +17,7 @@ from typing import Any
 
 import pytest
 
-
-class _Count:
-    def __init__(self) -> None:
-        self.plans: list[object] = []
-        self.applied = 0
-
-    def receive(self, sender: object = None, plan: object = None, **_: object) -> None:
-        if plan is not None and not any(seen is plan for seen in self.plans):
-            self.plans.append(plan)
-            self.applied += len(plan) if isinstance(plan, list) else 0
+from dbfleet.django.counting import MigrationCounter
 
 
 @pytest.hookimpl(wrapper=True)
@@ -34,7 +26,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
         return (yield)
     from django.db.models.signals import pre_migrate
 
-    count = _Count()
+    count = MigrationCounter()
     pre_migrate.connect(count.receive, weak=False)
     started = time.perf_counter()
     try:

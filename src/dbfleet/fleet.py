@@ -247,8 +247,13 @@ def provision(
     # conflicts, the template admits no connections), and the lock only orders check-drop-clone.
     with backend.lock(f"dbfleet:database:{name}"):
         existing = backend.marker(name) if adopt else None
-        ours = existing is not None and existing.kind == "worker" and existing.owned_by(run)
-        if not (ours and existing is not None and existing.fingerprint == template.fingerprint):
+        adopted = (
+            existing is not None
+            and existing.kind == "worker"
+            and existing.owned_by(run)
+            and existing.fingerprint == template.fingerprint
+        )
+        if not adopted:
             _clear_the_way(backend, name, base, run)
             marker = Marker.new("worker", base, template.fingerprint, run)
             backend.clone(template.name, name, marker)

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend
+from dbfleet.django.counting import MigrationCounter
 from dbfleet.errors import MigrationError
 from dbfleet.imports import imported_project_files
 from dbfleet.migrate import run_child
@@ -134,23 +135,3 @@ def _main(argv: list[str]) -> int:
     connections.close_all()
     print(RESULT + json.dumps({"applied": counter.applied}), flush=True)
     return 0
-
-
-class MigrationCounter:
-    """Counts the migrations ``migrate`` applies in this process, from its ``pre_migrate``
-    signal (sent once per app with the whole plan): the honest measure of a warm run."""
-
-    def __init__(self) -> None:
-        self._plans: list[object] = []
-        self.applied = 0
-
-    def receive(self, sender: object = None, plan: object = None, **_: object) -> None:
-        if plan is None or any(seen is plan for seen in self._plans):
-            return
-        self._plans.append(plan)
-        self.applied += len(plan) if isinstance(plan, list) else 0
-
-    @property
-    def commands(self) -> int:
-        """How many ``migrate`` commands ran (one per test database pytest-django creates)."""
-        return len(self._plans)

@@ -17,14 +17,16 @@ import statistics
 import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
 from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes
+from dbfleet.django.counting import MigrationCounter
 from dbfleet.django.databases import TestDatabase, test_databases
-from dbfleet.django.migrations import DjangoMigrator, MigrationCounter
+from dbfleet.django.migrations import DjangoMigrator, schema_files
 from dbfleet.errors import ConfigError, DbfleetError, Unmarked
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
@@ -160,14 +162,24 @@ class DjangoFleet:
         databases, _ = test_databases(None)
         rebuild = bool(config.getoption("create_db", False))
         nomigrations = bool(config.getoption("nomigrations", False))
+        # Every alias's template depends on the same files: read the migrations once.
+        sources: list[Path] | None = None
         try:
             for database in databases:
                 if database.url is None:
                     self.skipped[database.alias] = database.signature
                     continue
+                if sources is None:
+                    sources = schema_files(self.settings.rootdir, every_model=nomigrations)
                 backend = open_backend(database.url)
                 self.provisioned[database.alias] = self._template(
-                    backend, database, worker_ids, django.get_version(), rebuild, nomigrations
+                    backend,
+                    database,
+                    worker_ids,
+                    django.get_version(),
+                    rebuild,
+                    nomigrations,
+                    sources,
                 )
         except BaseException:
             self.close()
@@ -183,6 +195,7 @@ class DjangoFleet:
         version: str,
         rebuild: bool,
         nomigrations: bool,
+        sources: list[Path],
     ) -> Provisioned:
         from django.conf import settings as django_settings
 
@@ -205,7 +218,7 @@ class DjangoFleet:
             migrator = DjangoMigrator(database.alias, spec, self.settings.rootdir, nomigrations)
             digest = fingerprint(
                 migrate_spec=migrator.settings,
-                sources=migrator.sources(),
+                sources=sources,
                 extra_globs=self.settings.fingerprint,
                 rootdir=self.settings.rootdir,
                 server_version=backend.server_version(),
