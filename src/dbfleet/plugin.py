@@ -22,10 +22,11 @@ from typing import Any
 import pytest
 
 from dbfleet import roles
-from dbfleet.config import Settings, distributes, resolve
+from dbfleet.config import Settings, check_ini_keys, distributes, opt_in, resolve
 from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import FleetDatabase
+from dbfleet.inifile import read_options
 from dbfleet.isolation.levels import LEAK_MODES, LEVELS
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
 from dbfleet.report.phases import Phases
@@ -178,6 +179,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help="databases each worker keeps cloned ahead for isolation fresh (default 2); "
         "ini dbfleet_fresh_pool",
     )
+    _FLAG_DEFAULTS.update(
+        {option.dest: (option.names()[0], option.default) for option in group.options}
+    )
     parser.addini("dbfleet_isolation", "default isolation: none, rollback, reset or fresh")
     parser.addini("dbfleet_check_leaks", "leak check after each test: off, warn or fail")
     parser.addini("dbfleet_fresh_pool", "databases cloned ahead per worker for isolation fresh")
@@ -222,8 +226,40 @@ def _shard_option(text: str) -> tuple[int, int]:
     return k, n
 
 
+#: Each ``--dbfleet-*`` option's destination → (flag, default): a value other than the default
+#: means the flag was given, which is how a project opts in from the command line or addopts.
+_FLAG_DEFAULTS: dict[str, tuple[str, object]] = {}
+
+
+def _ini_keys(config: pytest.Config) -> dict[str, str]:
+    """The keys written in the configuration file pytest chose, and given with ``-o``, each
+    with where it was written."""
+    where = config.inipath.name if config.inipath else ""
+    keys = dict.fromkeys(read_options(config.inipath) if config.inipath else (), where)
+    overrides = getattr(config.known_args_namespace, "override_ini", None) or []
+    keys.update(dict.fromkeys((str(item).partition("=")[0].strip() for item in overrides), "-o"))
+    return keys
+
+
+def _flags_given(config: pytest.Config) -> list[str]:
+    namespace = config.known_args_namespace
+    return [
+        flag
+        for dest, (flag, default) in _FLAG_DEFAULTS.items()
+        if getattr(namespace, dest, default) not in (default, None)
+    ]
+
+
+def _loaded_explicitly(config: pytest.Config) -> bool:
+    """``-p dbfleet`` (the way in when ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is set)."""
+    plugins = getattr(config.known_args_namespace, "plugins", None) or []
+    return any(str(name).strip() in ("dbfleet", "dbfleet.plugin") for name in plugins)
+
+
 def _settings(config: pytest.Config) -> Settings:
     namespace = config.known_args_namespace
+    keys = _ini_keys(config)
+    check_ini_keys(keys)
     cli = {
         "url": getattr(namespace, "dbfleet_url", None),
         "migrate": getattr(namespace, "dbfleet_migrate", None),
@@ -239,7 +275,8 @@ def _settings(config: pytest.Config) -> Settings:
         *("dbfleet_export", "dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool"),
     )
     ini = {name: config.getini(name) for name in names}
-    settings = resolve(cli, os.environ, ini, project_root(config))
+    wanted = opt_in(keys, _flags_given(config), os.environ, _loaded_explicitly(config))
+    settings = resolve(cli, os.environ, ini, project_root(config), opted_in=wanted)
     return _for_django(config, settings) if django_fleet.settings_module(config) else settings
 
 
