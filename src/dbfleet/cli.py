@@ -131,7 +131,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """What the project's dbfleet set-up is, one line each; exit 1 on a problem."""
     from dbfleet.doctor import main_lines
 
-    lines, code = main_lines(Path(args.path).resolve())
+    lines, code = main_lines(Path(args.path).resolve(), verbose=args.verbose)
     for line in lines:
         print(line)
     return code
@@ -452,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="say what the project's dbfleet set-up is and what will trip it; exit 1 on a problem",
     )
     doctor.add_argument("path", nargs="?", default=".", help="the project's directory")
+    doctor.add_argument(
+        "-v", "--verbose", action="store_true", help="also list every file in the fingerprint"
+    )
     doctor.set_defaults(func=cmd_doctor)
     bench = commands.add_parser(
         "bench",
