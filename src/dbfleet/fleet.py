@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbfleet.backends.base import Backend
+from dbfleet.backends.base import Backend, ManagedDatabase
 from dbfleet.errors import HeldByLiveRun, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_run
@@ -29,6 +29,8 @@ class Template:
     reused: bool
     seconds: float
     dropped_stale: tuple[str, ...] = ()
+    #: The files whose change made this build necessary, when the last fingerprint is known.
+    changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,21 +159,30 @@ def _migrate_into(
         raise
 
 
+#: Templates kept per base: a branch switch, a revert or ``--create-db`` back and forth reuses
+#: one of these instead of migrating again. Older ones are dropped once no run uses them.
+KEPT_TEMPLATES = 3
+
+
+def _superseded(templates: list[ManagedDatabase], keep: str | None = None) -> list[str]:
+    """The templates of one base beyond the newest ``KEPT_TEMPLATES`` (``keep``, the one a
+    run is about to use, always counts among those kept)."""
+    ordered = sorted(templates, key=lambda db: (db.name != keep, -db.marker.created))
+    return [db.name for db in ordered[KEPT_TEMPLATES:]]
+
+
 def _drop_stale_templates(backend: Backend, base: str, keep: str) -> tuple[str, ...]:
-    """Drop this base's templates built before ``keep`` that no live run still clones from;
-    a newer one (another branch's) stays."""
+    """Drop this base's templates beyond the newest few that no live run still clones from."""
     templates = [db for db in backend.list_managed() if db.marker.base == base]
     templates = [db for db in templates if db.marker.kind == "template"]
-    kept = next((db.marker.created for db in templates if db.name == keep), None)
-    if kept is None:
+    if not any(db.name == keep for db in templates):
         return ()
     dropped = []
-    for db in templates:
-        if db.marker.created < kept:
-            with _exclusively(backend, _in_use(db.name)) as unused:
-                if unused:
-                    backend.drop(db.name)
-                    dropped.append(db.name)
+    for name in _superseded(templates, keep):
+        with _exclusively(backend, _in_use(name)) as unused:
+            if unused:
+                backend.drop(name)
+                dropped.append(name)
     return tuple(dropped)
 
 
@@ -425,17 +436,19 @@ class Collected:
 def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collected]:
     """What ``dbfleet gc`` drops (or, dry, would drop): only what is provably dead.
 
-    A template goes when a newer one of its base exists and no live run holds its in-use claim;
+    A template goes when ``KEPT_TEMPLATES`` newer ones of its base exist and no live run holds
+    its in-use claim;
     any other database when its owner's process is gone, its run's lock is free and nobody is
     connected; a staging database when its run's lock is free. ``base`` limits it to one base
     (a staging database not yet signed names no base, so only an all-bases gc takes it).
     """
     everything = backend.list_managed()
     managed = [db for db in everything if base is None or db.marker.base == base]
-    newest: dict[str, float] = {}
+    by_base: dict[str, list[ManagedDatabase]] = {}
     for db in managed:
         if db.marker.kind == "template":
-            newest[db.marker.base] = max(newest.get(db.marker.base, 0.0), db.marker.created)
+            by_base.setdefault(db.marker.base, []).append(db)
+    superseded = {name for templates in by_base.values() for name in _superseded(templates)}
     found: list[Collected] = []
 
     def take(name: str, kind: str, reason: str, claim: str | None = None) -> None:
@@ -444,8 +457,9 @@ def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collec
     for db in managed:
         marker = db.marker
         if marker.kind == "template":
-            if marker.created < newest[marker.base]:
-                take(db.name, marker.kind, "superseded template, no run uses it", _in_use(db.name))
+            if db.name in superseded:
+                reason = f"superseded ({KEPT_TEMPLATES} newer kept), no run uses it"
+                take(db.name, marker.kind, reason, _in_use(db.name))
         elif (
             marker.owner_alive() is False
             and run_gone(backend, marker.run)

@@ -18,6 +18,7 @@ The chosen object is registered as a plugin, so its hooks run only in the role t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -31,6 +32,7 @@ from dbfleet.backends import Backend, open_backend
 from dbfleet.config import EXPORTED_ENV, Settings
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import DbfleetError
+from dbfleet.fingerprint import changed_files, remember
 from dbfleet.fleet import (
     FleetDatabase,
     Reservation,
@@ -330,14 +332,18 @@ def _start_worker(settings: Settings, message: dict[str, str]) -> Worker:
 
 
 def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run) -> Template:
-    return ensure_template(
+    current = schema_fingerprint(backend, migrator, settings.fingerprint, settings.rootdir)
+    template = ensure_template(
         backend,
         migrator=migrator,
-        fingerprint=schema_fingerprint(backend, migrator, settings.fingerprint, settings.rootdir),
+        fingerprint=current,
         run=run,
         environ=dict(os.environ),
         export=settings.export,
     )
+    changed = () if template.reused else changed_files(settings.rootdir, backend.base_name, current)
+    remember(settings.rootdir, backend.base_name, current)
+    return dataclasses.replace(template, changed=changed)
 
 
 def _provision(
@@ -378,4 +384,12 @@ def _template_line(template: Template | None) -> str:
     if template is None:
         return "no template (--dbfleet-provision=migrate)"
     how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
-    return f"template {template.name} ({how})"
+    return f"template {template.name} ({how}{changed_text(template.changed)})"
+
+
+def changed_text(changed: tuple[str, ...], shown: int = 3) -> str:
+    """``; changed: a.py, b.py and 4 more``, or nothing when nothing is known."""
+    if not changed:
+        return ""
+    more = f" and {len(changed) - shown} more" if len(changed) > shown else ""
+    return f"; changed: {', '.join(changed[:shown])}{more}"

@@ -71,5 +71,6 @@ def test_the_example_warm_run_migrates_nothing_and_an_edit_rebuilds_once(tmp_pat
     assert how == "built"
     assert rebuilt != first
     assert _template(_run(project, database)) == (rebuilt, "reused")
-    # Only the current template is left beside the database: no clone, no superseded template.
-    assert sorted(path.name for path in tmp_path.glob("test_library*")) == [f"{rebuilt}.sqlite3"]
+    # Only the templates are left beside the database (the older kept for a switch back).
+    found = sorted(path.name for path in tmp_path.glob("test_library*"))
+    assert found == sorted([f"{first}.sqlite3", f"{rebuilt}.sqlite3"])
