@@ -389,13 +389,16 @@ def run_child(
             raise
     if child.returncode != 0:
         scrubbed = scrub(output, url)
-        make_folder(log.parent)
-        log.write_text(scrubbed, encoding="utf-8")
+        try:
+            make_folder(log.parent)
+            log.write_text(scrubbed, encoding="utf-8")
+            kept = f"its output is in {_shown(log)}"
+        except OSError as error:
+            kept = f"its output could not be saved to {_shown(log)} ({error.strerror})"
         failure = _failure(child.returncode, scrubbed)
         at = f" at {failure.at}" if failure.at else ""
         raise MigrationError(
-            f"{spec!r} failed{at}: {failure.exception}{_hint(spec, failure.exception)}; "
-            f"its output is in {_shown(log)}"
+            f"{spec!r} failed{at}: {failure.exception}{_hint(spec, failure.exception)}; {kept}"
         )
     return output
 
