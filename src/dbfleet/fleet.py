@@ -8,6 +8,8 @@ taken over.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.backends.base import Backend, ManagedDatabase
-from dbfleet.errors import HeldByLiveRun, MigrationError, Unmarked
+from dbfleet.errors import HeldByLiveRun, Interrupted, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
-from dbfleet.marker import Marker, Run, run_lock, staging_run
+from dbfleet.marker import Marker, Run, run_lock, staging_name, staging_run
 from dbfleet.migrate import Migrator
 from dbfleet.urls import SecretURL, connectable, fit_identifier, redacted, worker_database_name
 
@@ -130,9 +132,17 @@ def _build(
     _refuse_unmarked(backend, building, leftover, base)
     if leftover is not None:
         backend.drop(building)
-    backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
     try:
+        backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
         _migrate_into(backend, building, migrator, environ, export)
+    except KeyboardInterrupt:
+        with _uninterruptible():
+            # Also the staging name ``create_empty`` may have been stopped under.
+            for half_made in (building, staging_name(building, run.id)):
+                backend.drop(half_made)
+        raise Interrupted(
+            f"dbfleet: interrupted while building template {name}; nothing was kept"
+        ) from None
     except MigrationError as error:
         raise MigrationError(
             f"dbfleet: building template {name} failed: migration {error}; "
@@ -155,8 +165,23 @@ def _migrate_into(
     try:
         migrator.migrate(backend, name, url, child_environ)
     except BaseException:
-        backend.drop(name)
+        with _uninterruptible():
+            backend.drop(name)
         raise
+
+
+@contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """A second Ctrl-C while a half-built database is dropped would leave it behind: the drop
+    is short, so SIGINT waits until it is done (only the main thread can change handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 #: Templates kept per base: a branch switch, a revert or ``--create-db`` back and forth reuses

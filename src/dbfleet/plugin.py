@@ -345,7 +345,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if config.getoption("collectonly"):
         return  # nothing runs, so nothing to provision (an IDE's discovery, say)
-    with usage_errors():
+    with usage_errors(in_session=True):
         fleet = django_fleet.DjangoFleet.start(config, settings)
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
     # Registered after pytest-django, so this module's django_db_setup replaces its own.

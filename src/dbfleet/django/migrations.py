@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from dbfleet.backends.base import Backend
 from dbfleet.django.counting import MigrationCounter
 from dbfleet.errors import MigrationError
 from dbfleet.imports import imported_project_files
-from dbfleet.migrate import run_child
+from dbfleet.migrate import log_path, report_failures, run_child
 
 #: The child's last stdout line starts with this, followed by its JSON result.
 RESULT = "dbfleet-django-migrate: "
@@ -57,7 +58,14 @@ class DjangoMigrator:
         command = [sys.executable, "-c", CHILD, self.alias, url.database or database]
         if self.nomigrations:
             command.append("--nomigrations")
-        output = run_child(command, cwd=self.rootdir, url=url, environ=env, spec=self.spec)
+        output = run_child(
+            command,
+            cwd=self.rootdir,
+            url=url,
+            environ=env,
+            spec=self.spec,
+            log=log_path(self.rootdir, backend.base_name),
+        )
         results = [line for line in output.splitlines() if line.startswith(RESULT)]
         if not results:
             raise MigrationError(f"{self.spec!r} failed: the migrate child reported nothing")
@@ -102,8 +110,29 @@ def _in_project(path: Path, rootdir: Path) -> bool:
 CHILD = "import sys; from dbfleet.django.migrations import _main; sys.exit(_main(sys.argv[1:]))"
 
 
+class Progress:
+    """``migrate``'s own output, passed on, remembering the migration it last began to apply:
+    when the child dies, that one failed (Django announces each before running it)."""
+
+    def __init__(self) -> None:
+        self.applying = ""
+
+    def write(self, text: str) -> int:
+        began = re.search(r"Applying (\S+?)\.\.\.", text)
+        if began:
+            self.applying = f"migration {began.group(1)}"
+        elif text.strip().startswith("OK"):
+            self.applying = ""
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def _main(argv: list[str]) -> int:
     alias, name, *flags = argv
+    progress = Progress()
+    report_failures(lambda error: progress.applying)
     import django
     from django.conf import settings
 
@@ -130,7 +159,14 @@ def _main(argv: list[str]) -> int:
         settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     counter = MigrationCounter()
     pre_migrate.connect(counter.receive, weak=False)
-    call_command("migrate", verbosity=0, interactive=False, database=alias, run_syncdb=True)
+    call_command(
+        "migrate",
+        verbosity=1,
+        interactive=False,
+        database=alias,
+        run_syncdb=True,
+        stdout=progress,
+    )
     call_command("createcachetable", database=alias)
     connections.close_all()
     print(RESULT + json.dumps({"applied": counter.applied}), flush=True)
