@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from dbfleet import progress
 from dbfleet.backends.base import Backend, ManagedDatabase
 from dbfleet.errors import HeldByLiveRun, Interrupted, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
@@ -134,7 +135,8 @@ def _build(
         backend.drop(building)
     try:
         backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
-        _migrate_into(backend, building, migrator, environ, export)
+        with progress.shown(f"building template {name}"):
+            _migrate_into(backend, building, migrator, environ, export)
     except KeyboardInterrupt:
         with _uninterruptible():
             # Also the staging name ``create_empty`` may have been stopped under.

@@ -11,19 +11,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.machinery import PathFinder
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import URL
 
+from dbfleet import progress
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
 from dbfleet.faults import point
@@ -351,6 +354,38 @@ def _stop(child: subprocess.Popen[str]) -> None:
     child.wait()
 
 
+def _read(child: subprocess.Popen[str]) -> str:
+    """The child's output, without its progress lines, which go to the progress shown (if any)
+    as they come; the wait ticks twice a second so that the elapsed time keeps moving."""
+    assert child.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream: IO[str]) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, args=(child.stdout,), daemon=True).start()
+    kept: list[str] = []
+    shown = progress.current()
+    while True:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if shown is not None:
+                shown.tick()
+            continue
+        if line is None:
+            break
+        step = progress.step_of(line)
+        if step is None:
+            kept.append(line)
+        elif shown is not None:
+            shown.update(*step)
+    child.wait()
+    return "".join(kept)
+
+
 def run_child(
     command: list[str] | str,
     *,
@@ -383,7 +418,7 @@ def run_child(
     ) as child:
         try:
             point("migrate:running")
-            output, _ = child.communicate()
+            output = _read(child)
         except BaseException:
             _stop(child)
             raise
@@ -457,6 +492,7 @@ def _main(argv: list[str]) -> int:
         config = Config(target)
         # Stock env.py files read sqlalchemy.url; configparser needs % doubled.
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        _announce_alembic_steps(config)
         command.upgrade(config, "head")
         return 0
     report_failures()
@@ -466,6 +502,31 @@ def _main(argv: list[str]) -> int:
     function = getattr(importlib.import_module(module_name), function_name)
     call_builder(function, url)
     return 0
+
+
+def _announce_alembic_steps(config: Any) -> None:
+    """Announce each applied revision, whatever ``env.py`` passes to ``configure``: Alembic
+    calls ``on_version_apply`` after each step, and env.py files never set it themselves."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    total = sum(1 for _ in ScriptDirectory.from_config(config).walk_revisions())
+    done = 0
+    configure = EnvironmentContext.configure
+
+    def on_version_apply(*, step: Any, **kwargs: Any) -> None:
+        nonlocal done
+        done += 1
+        revision = step.up_revision
+        progress.announce(done, total, getattr(revision, "doc", "") or step.up_revision_id)
+
+    def configured(self: Any, *args: Any, **kwargs: Any) -> Any:
+        theirs = kwargs.pop("on_version_apply", ())
+        callbacks = [theirs] if callable(theirs) else list(theirs)
+        kwargs["on_version_apply"] = [*callbacks, on_version_apply]
+        return configure(self, *args, **kwargs)
+
+    EnvironmentContext.configure = configured  # type: ignore[method-assign]
 
 
 def call_builder(function: Any, url: str) -> None:

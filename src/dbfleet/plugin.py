@@ -16,12 +16,14 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dbfleet import roles
+from dbfleet import progress, roles
 from dbfleet.config import Settings, check_ini_keys, distributes, opt_in, resolve
 from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
@@ -316,11 +318,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
             early_config.stash[FITTED] = fitted
         warm = _warm_pool(early_config, workers, settings.rootdir)
         try:
-            role = roles.start(
-                settings,
-                workers=workers,
-                migrating=options.get("dbfleet_provision") == "migrate",
-            )
+            with _progress_shown(early_config):
+                role = roles.start(
+                    settings,
+                    workers=workers,
+                    migrating=options.get("dbfleet_provision") == "migrate",
+                )
         except BaseException:
             if warm is not None:
                 warm.pool.close()
@@ -345,11 +348,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if config.getoption("collectonly"):
         return  # nothing runs, so nothing to provision (an IDE's discovery, say)
-    with usage_errors(in_session=True):
+    with usage_errors(in_session=True), _progress_shown(config):
         fleet = django_fleet.DjangoFleet.start(config, settings)
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
     # Registered after pytest-django, so this module's django_db_setup replaces its own.
     config.pluginmanager.register(django_fleet, FIXTURES)
+
+
+@contextmanager
+def _progress_shown(config: pytest.Config) -> Iterator[None]:
+    """Let a long build show its progress on the terminal, past pytest's output capture, which
+    holds everything written before the session starts until it ends."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def write(text: str) -> None:
+        with capture.global_and_fixture_disabled() if capture else nullcontext():
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        tty = sys.stdout.isatty()
+    progress.set_sink(write, tty)
+    try:
+        yield
+    finally:
+        progress.set_sink(None, False)
 
 
 #: The name the module holding the Django fixture is registered under.

@@ -24,6 +24,7 @@ from dbfleet.django.counting import MigrationCounter
 from dbfleet.errors import MigrationError
 from dbfleet.imports import imported_project_files
 from dbfleet.migrate import log_path, report_failures, run_child
+from dbfleet.progress import announce
 
 #: The child's last stdout line starts with this, followed by its JSON result.
 RESULT = "dbfleet-django-migrate: "
@@ -116,12 +117,18 @@ class Progress:
 
     def __init__(self) -> None:
         self.applying = ""
+        #: Migrations in the plan, and applied so far: each applied one is announced.
+        self.total = 0
+        self.done = 0
 
     def write(self, text: str) -> int:
         began = re.search(r"Applying (\S+?)\.\.\.", text)
         if began:
             self.applying = f"migration {began.group(1)}"
-        elif text.strip().startswith("OK"):
+        finished = text[began.end() :] if began else text
+        if self.applying and finished.strip().startswith("OK"):
+            self.done += 1
+            announce(self.done, self.total, self.applying.removeprefix("migration "))
             self.applying = ""
         return sys.stdout.write(text)
 
@@ -157,6 +164,10 @@ def _main(argv: list[str]) -> int:
     connection = connections[alias]
     if "--nomigrations" in flags or connection.settings_dict["TEST"].get("MIGRATE") is False:
         settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    progress.total = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     counter = MigrationCounter()
     pre_migrate.connect(counter.receive, weak=False)
     call_command(
