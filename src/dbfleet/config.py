@@ -73,6 +73,9 @@ class Settings:
     isolation: IsolationSettings = IsolationSettings()
     #: Which setting the URL came from, for the header line (``DATABASE_URL``, ``DBFLEET_URL``).
     url_source: str = ""
+    #: The folder templates are saved to after a build and restored from before one (CI jobs
+    #: carry it between them with their cache step); None: no such folder.
+    template_cache: Path | None = None
     #: What told dbfleet that this project wants it (``dbfleet_migrate (ini)``, ``DBFLEET_URL``
     #: …); empty when nothing did, and then a URL found in ``DATABASE_URL`` alone is not used.
     opted_in: str = ""
@@ -126,6 +129,11 @@ def resolve(
             "(starting with a letter or digit); set dbfleet_namespace, --dbfleet-namespace or "
             "DBFLEET_NAMESPACE to e.g. ci_3"
         )
+    cache = _first(
+        _as_str(cli.get("template_cache")),
+        environ.get("DBFLEET_TEMPLATE_CACHE"),
+        _as_str(ini.get("dbfleet_template_cache")),
+    )
     return Settings(
         url=url,
         embedded=embedded,
@@ -137,6 +145,7 @@ def resolve(
         namespace=namespace,
         isolation=resolve_isolation(cli, environ, ini),
         url_source=source,
+        template_cache=rootdir / cache if cache else None,
         opted_in=opted_in or (source if source and source not in export else ""),
     )
 
@@ -154,6 +163,7 @@ INI_KEYS = (
     "dbfleet_migrate",
     "dbfleet_namespace",
     "dbfleet_shard_plan",
+    "dbfleet_template_cache",
     "dbfleet_unit",
     "dbfleet_url",
     "dbfleet_warm_workers",
@@ -166,6 +176,7 @@ ENV_SETTINGS = (
     "DBFLEET_NAMESPACE",
     "DBFLEET_ISOLATION",
     "DBFLEET_CHECK_LEAKS",
+    "DBFLEET_TEMPLATE_CACHE",
 )
 
 

@@ -24,6 +24,8 @@ STEPS = (
     "template:renamed",  # the build renamed to the template's name, not yet marked complete
     "drop:dropped",  # the database dropped, its registry row or marker file not yet removed
     "migrate:running",  # the migration child started
+    "restore:started",  # a cached template is being restored into the build, not yet complete
+    "restore:done",  # the cached template restored into the build, not yet renamed into place
 )
 
 

@@ -11,14 +11,15 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbfleet import progress
-from dbfleet.backends.base import Backend, ManagedDatabase
-from dbfleet.errors import HeldByLiveRun, Interrupted, MigrationError, Unmarked
+from dbfleet import progress, template_cache
+from dbfleet.backends.base import Backend, Dumper, ManagedDatabase
+from dbfleet.errors import DbfleetError, HeldByLiveRun, Interrupted, MigrationError, Unmarked
+from dbfleet.faults import point
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_name, staging_run
 from dbfleet.migrate import Migrator
@@ -34,6 +35,41 @@ class Template:
     dropped_stale: tuple[str, ...] = ()
     #: The files whose change made this build necessary, when the last fingerprint is known.
     changed: tuple[str, ...] = ()
+    #: How this run got it: ``built`` (migrated), ``reused`` (on the server) or ``restored``
+    #: (from the template cache); "" is read as ``reused`` or ``built`` from ``reused``.
+    how: str = ""
+    #: What the template cache said, when it was not used as asked (a file set aside…).
+    cache_note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.how:
+            object.__setattr__(self, "how", "reused" if self.reused else "built")
+
+    @property
+    def said(self) -> str:
+        """How it came, as the header says it: ``reused``, ``restored from cache in 0.41s``."""
+        if self.how == "reused":
+            return "reused"
+        verb = "restored from cache" if self.how == "restored" else "built"
+        return f"{verb} in {self.seconds:.2f}s"
+
+
+@dataclass(frozen=True)
+class TemplateCache:
+    """The folder saved templates are restored from and saved to, and how (the kind's tools)."""
+
+    folder: Path
+    dumper: Dumper
+
+    @classmethod
+    def at(cls, folder: Path | None, backend: Backend) -> TemplateCache | None:
+        """The cache in ``folder`` (None: no cache) with the dump and restore of ``backend``'s
+        kind."""
+        if folder is None:
+            return None
+        from dbfleet.backends import open_dumper
+
+        return cls(folder, open_dumper(backend))
 
 
 @dataclass(frozen=True)
@@ -92,11 +128,13 @@ def ensure_template(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    cache: TemplateCache | None = None,
 ) -> Template:
     """Reuse the template named by the fingerprint, or build it under another name first.
 
     The server-wide lock makes the controller, workers and concurrent runs agree on one build;
-    whoever waits finds the finished template by name and reuses it.
+    whoever waits finds the finished template by name and reuses it. With a ``cache``, a saved
+    template of the same fingerprint is restored instead of building, and a build is saved.
     """
     started = time.perf_counter()
     base = backend.base_name
@@ -106,19 +144,23 @@ def ensure_template(
     # Declared before the lookup, so a run dropping stale templates either sees this run's
     # claim and skips the template, or drops it first and this run builds it anew.
     backend.hold_shared(_in_use(name))
+    how, note = "reused", ""
     with backend.lock(_template_lock(name)):
         marker = backend.marker(name)
-        reused = marker is not None and marker.kind == "template"
-        if not reused:
+        if not (marker is not None and marker.kind == "template"):
             _refuse_unmarked(backend, name, marker, base)
             if marker is not None:
                 backend.drop(name)
-            _build(backend, base, name, migrator, fingerprint, run, environ, export)
+            how, note = _restore_or_build(
+                backend, base, name, migrator, fingerprint, run, environ, export, cache
+            )
         stale = _drop_stale_templates(backend, base, keep=name)
-    return Template(name, fingerprint.digest, reused, time.perf_counter() - started, stale)
+    seconds = time.perf_counter() - started
+    reused = how == "reused"
+    return Template(name, fingerprint.digest, reused, seconds, stale, how=how, cache_note=note)
 
 
-def _build(
+def _restore_or_build(
     backend: Backend,
     base: str,
     name: str,
@@ -127,29 +169,84 @@ def _build(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    cache: TemplateCache | None,
+) -> tuple[str, str]:
+    """``restored`` from the cache when its file for this fingerprint checks out, else
+    ``built``; with the cache's one line when it had a file it could not use, or could not
+    save the build."""
+    note = ""
+    if cache is not None:
+        path = template_cache.file_for(cache.folder, base, fingerprint)
+        if path.exists():
+            try:
+                saved = template_cache.check(path, fingerprint, cache.dumper)
+
+                def restore(building: str, marker: Marker) -> None:
+                    point("restore:started")
+                    cache.dumper.restore(saved.path, building, marker, saved.record.written_by)
+                    point("restore:done")
+
+                _stage(backend, base, name, fingerprint, run, restore, "restoring")
+                return "restored", ""
+            except template_cache.Unusable as error:
+                note = template_cache.set_aside(path, str(error))
+            except (Interrupted, MigrationError):
+                raise
+            except DbfleetError as error:
+                note = template_cache.set_aside(path, f"restore failed: {error}")
+
+    def build(building: str, marker: Marker) -> None:
+        _migrate_into(backend, building, migrator, environ, export)
+        if cache is not None:
+            nonlocal note
+            try:
+                template_cache.save(cache.dumper, building, cache.folder, base, fingerprint)
+            except (DbfleetError, OSError) as error:
+                note = note or f"template cache: the built template was not saved ({error})"
+
+    _stage(backend, base, name, fingerprint, run, build, "building")
+    return "built", note
+
+
+def _stage(
+    backend: Backend,
+    base: str,
+    name: str,
+    fingerprint: TemplateFingerprint,
+    run: Run,
+    fill: Callable[[str, Marker], None],
+    doing: str,
 ) -> None:
+    """Create the build under its own name, ``fill`` it (migrate, or restore a saved
+    template), then turn it into the template: a crash before the last step leaves only a
+    database marked as an unfinished build."""
     building = building_name(base, fingerprint, backend.name_limit)
     leftover = backend.marker(building)
     _refuse_unmarked(backend, building, leftover, base)
     if leftover is not None:
         backend.drop(building)
+    marker = Marker.new("building", base, fingerprint.digest, run)
     try:
-        backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
-        with progress.shown(f"building template {name}"):
-            _migrate_into(backend, building, migrator, environ, export)
+        backend.create_empty(building, marker)
+        with progress.shown(f"{doing} template {name}"):
+            fill(building, marker)
     except KeyboardInterrupt:
         with _uninterruptible():
             # Also the staging name ``create_empty`` may have been stopped under.
             for half_made in (building, staging_name(building, run.id)):
                 backend.drop(half_made)
         raise Interrupted(
-            f"dbfleet: interrupted while building template {name}; nothing was kept"
+            f"dbfleet: interrupted while {doing} template {name}; nothing was kept"
         ) from None
     except MigrationError as error:
         raise MigrationError(
             f"dbfleet: building template {name} failed: migration {error}; "
             "nothing was kept — fix the migration and run again"
         ) from None
+    except DbfleetError:
+        with _uninterruptible():
+            backend.drop(building)
+        raise
     backend.finish_template(building, name, Marker.new("template", base, fingerprint.digest, run))
 
 

@@ -101,6 +101,14 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "worker's database, the hand-written baseline dbfleet bench compares against",
     )
     group.addoption(
+        "--dbfleet-template-cache",
+        dest="dbfleet_template_cache",
+        metavar="PATH",
+        help="folder (relative to the project) a built template is saved to and restored from "
+        "instead of migrating, e.g. a CI cache; env DBFLEET_TEMPLATE_CACHE; "
+        "ini dbfleet_template_cache",
+    )
+    group.addoption(
         "--dbfleet-report",
         dest="dbfleet_report",
         metavar="PATH",
@@ -207,6 +215,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
     parser.addini("dbfleet_namespace", "put between the base name and the worker id", default="")
     parser.addini(
+        "dbfleet_template_cache", "folder templates are saved to and restored from", default=""
+    )
+    parser.addini(
         "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
     )
     parser.addini(
@@ -271,10 +282,12 @@ def _settings(config: pytest.Config) -> Settings:
         "isolation": getattr(namespace, "dbfleet_isolation", None),
         "check_leaks": getattr(namespace, "dbfleet_check_leaks", None),
         "pool_size": getattr(namespace, "dbfleet_fresh_pool", None),
+        "template_cache": getattr(namespace, "dbfleet_template_cache", None),
     }
     names = (
         *("dbfleet_url", "dbfleet_migrate", "dbfleet_namespace", "dbfleet_fingerprint"),
         *("dbfleet_export", "dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool"),
+        "dbfleet_template_cache",
     )
     ini = {name: config.getini(name) for name in names}
     wanted = opt_in(keys, _flags_given(config), os.environ, _loaded_explicitly(config))

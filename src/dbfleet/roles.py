@@ -37,6 +37,7 @@ from dbfleet.fleet import (
     FleetDatabase,
     Reservation,
     Template,
+    TemplateCache,
     ensure_template,
     provision,
     provision_by_migrating,
@@ -87,6 +88,8 @@ class Participant:
 
     def pytest_report_header(self) -> list[str]:
         lines = [self._header_line()]
+        if self.state.template is not None and self.state.template.cache_note:
+            lines.append(f"dbfleet: {self.state.template.cache_note}")
         if self.state.settings.migrate is None:
             lines.append(no_migration_line(self.state.settings))
         return lines
@@ -133,7 +136,7 @@ class Participant:
         if template is None:
             line = "no template: every database migrated in place (--dbfleet-provision=migrate)"
         else:
-            how = "reused" if template.reused else "built"
+            how = "restored from cache" if template.how == "restored" else template.how
             line = f"template {template.name} {how} in {template.seconds:.2f}s"
         clones = database_seconds(state)
         if clones:
@@ -143,7 +146,8 @@ class Participant:
             kept = [state.database.redacted_url] if state.database else state.worker_databases
             line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))
         ours = [state.database.name] if state.database else self.bypassed_databases
-        return [line, *self.bypass_lines(ours)]
+        notes = [template.cache_note] if template is not None and template.cache_note else []
+        return [line, *notes, *self.bypass_lines(ours)]
 
     @property
     def bypassed_databases(self) -> list[str]:
@@ -340,8 +344,13 @@ def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run
         run=run,
         environ=dict(os.environ),
         export=settings.export,
+        cache=TemplateCache.at(settings.template_cache, backend),
     )
-    changed = () if template.reused else changed_files(settings.rootdir, backend.base_name, current)
+    changed = (
+        ()
+        if template.how != "built"
+        else changed_files(settings.rootdir, backend.base_name, current)
+    )
     remember(settings.rootdir, backend.base_name, current)
     return dataclasses.replace(template, changed=changed)
 
@@ -383,8 +392,7 @@ def no_migration_line(settings: Settings) -> str:
 def _template_line(template: Template | None) -> str:
     if template is None:
         return "no template (--dbfleet-provision=migrate)"
-    how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
-    return f"template {template.name} ({how}{changed_text(template.changed)})"
+    return f"template {template.name} ({template.said}{changed_text(template.changed)})"
 
 
 def changed_text(changed: tuple[str, ...], shown: int = 3) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import Backend, Changes, Restored, Restorer
+from dbfleet.backends.base import Backend, Changes, Dumper, Restored, Restorer
 from dbfleet.errors import ConfigError
 from dbfleet.urls import parse_url, redacted
 
@@ -58,6 +58,23 @@ def open_restorer(url: str | URL) -> Restorer:
     raise ConfigError(f"dbfleet: isolation does not support {parsed.drivername!r} databases")
 
 
+def open_dumper(backend: Backend) -> Dumper:
+    """The dump and restore of ``backend``'s kind, on the same server with the same user."""
+    url = backend.url_for(backend.base_name)
+    kind = url.get_backend_name()
+    if kind == "postgresql":
+        from dbfleet.backends.postgres.dump import PostgresDumper
+
+        return PostgresDumper(url, backend.server_version())
+    if kind in ("mysql", "mariadb"):
+        from dbfleet.backends.mysql.dump import MysqlDumper
+
+        return MysqlDumper(url)
+    from dbfleet.backends.sqlite.dump import SqliteDumper
+
+    return SqliteDumper(url)
+
+
 def pool_backend_url(url: URL, server_version: str) -> URL:
     """The URL the fresh pool provisions through; see ``postgres.crash_safe_url`` for why."""
     if url.get_backend_name() == "postgresql" and server_version.isdigit():
@@ -70,9 +87,11 @@ def pool_backend_url(url: URL, server_version: str) -> URL:
 __all__ = [
     "Backend",
     "Changes",
+    "Dumper",
     "Restored",
     "Restorer",
     "open_backend",
+    "open_dumper",
     "open_restorer",
     "pool_backend_url",
 ]

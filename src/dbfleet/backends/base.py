@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import URL
@@ -102,6 +103,29 @@ class Backend(Protocol):
     def release_exclusive(self, key: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Dumper(Protocol):
+    """Saves a template as one file and fills a new build from one (the template cache), with
+    the kind's own client programs; the password reaches them only through their environment."""
+
+    def tools(self) -> str:
+        """Which programs dump and restore here, or why none can (for ``dbfleet doctor``)."""
+        ...
+
+    def dump(self, name: str, path: Path) -> str:
+        """Write database ``name`` to ``path``; returns what wrote it (``pg_dump 15``)."""
+        ...
+
+    def unrestorable(self, written_by: str) -> str | None:
+        """Why a file ``written_by`` wrote cannot be restored here (a tool missing or too old
+        to read it), or None."""
+        ...
+
+    def restore(self, path: Path, name: str, marker: Marker, written_by: str) -> None:
+        """Fill database ``name``, just created empty and signed with ``marker``, from
+        ``path``, which ``written_by`` wrote."""
+        ...
 
 
 @dataclass(frozen=True)

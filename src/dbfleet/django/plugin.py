@@ -33,6 +33,7 @@ from dbfleet.fleet import (
     FleetDatabase,
     Reservation,
     Template,
+    TemplateCache,
     ensure_template,
     provision,
     release,
@@ -230,6 +231,8 @@ class DjangoFleet:
                 run=self.run,
                 environ=dict(os.environ),
                 export=(),
+                # --create-db's template is this run's own: nothing to restore or save.
+                cache=None if rebuild else TemplateCache.at(self.settings.template_cache, backend),
             )
         except Unmarked as error:
             backend.close()
@@ -375,13 +378,15 @@ class DjangoFleet:
     def header_lines(self) -> list[str]:
         lines = []
         for alias, item in self.provisioned.items():
-            how = "reused" if item.template.reused else f"built in {item.template.seconds:.2f}s"
+            how = item.template.said
             namespace = f" (namespace {item.namespace})" if item.namespace else ""
             lines.append(
                 f"dbfleet: Django DATABASES[{alias!r}] {_shown(item.database.url)}{namespace}"
                 f" -> template {item.template.name} ({how})"
             )
-        return lines + [f"dbfleet: {note}" for note in self.notes]
+        notes = [item.template.cache_note for item in self.provisioned.values()]
+        notes = [*filter(None, notes), *self.notes]
+        return lines + [f"dbfleet: {note}" for note in notes]
 
     def summary_lines(self) -> list[str]:
         """The Django line of the ``dbfleet`` section: templates, clones, migrations run."""
@@ -394,7 +399,7 @@ class DjangoFleet:
             how = (
                 f"reused in {template.seconds:.2f}s"
                 if template.reused
-                else f"built in {template.seconds:.2f}s ({item.migrations} migrations)"
+                else f"{template.said} ({item.migrations} migrations)"
             )
             lines.append(f"django: DATABASES[{alias!r}] template {template.name} {how}")
         if self.ahead:

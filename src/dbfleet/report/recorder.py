@@ -51,6 +51,8 @@ class Recorder:
                 "template": template.name if template else None,
                 "template_reused": template.reused if template else None,
                 "template_seconds": round(template.seconds, 4) if template else None,
+                "template_how": template.how if template else None,
+                "template_cache_note": template.cache_note if template else None,
                 "database_seconds": [round(x, 4) for x in database_seconds(state)],
             }
         self.data = self.record.to_json(time.time())
