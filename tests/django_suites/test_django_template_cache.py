@@ -1,0 +1,35 @@
+"""A Django shard on a fresh server restores the template from the cache instead of migrating."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backends.servers import Server
+from support import SECRET, run
+
+pytestmark = pytest.mark.django
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_a_second_ci_job_restores_the_django_template_and_runs_no_migration(
+    django_project: pytest.Pytester, server: Server, django_base: str
+) -> None:
+    ini = django_project.path / "tox.ini"
+    ini.write_text(ini.read_text().rstrip("\n") + "\ndbfleet_template_cache = ci-templates\n")
+    first = run(django_project, "-n", "2")
+    first.assert_outcomes(passed=10)
+    assert re.search(r"built in [\d.]+s \((\d+) migrations\)", first.stdout.str())
+    server.drop_all(f"test_{django_base}")
+    second = run(django_project, "-n", "2")
+    second.assert_outcomes(passed=10)
+    second.stdout.fnmatch_lines(
+        [
+            "*template test_*_tpl_* (restored from cache in *s)*",
+            "*restored from cache in *s (0 migrations)*",
+            "*migrations run in the workers: 0",
+        ]
+    )
+    for path in (django_project.path / "ci-templates").iterdir():
+        assert SECRET.encode() not in path.read_bytes()
