@@ -178,8 +178,9 @@ def _drivers(settings: Settings) -> list[Finding]:
 
 def _server(settings: Settings, migrator: Any) -> list[Finding]:
     """Reachable, which version, and whether the template for today's migrations exists."""
-    from dbfleet.backends import open_backend
+    from dbfleet.backends import open_backend, open_dumper
     from dbfleet.fleet import schema_fingerprint, template_name
+    from dbfleet.template_cache import holds
     from dbfleet.urls import parse_url
 
     assert settings.url is not None
@@ -196,11 +197,19 @@ def _server(settings: Settings, migrator: Any) -> list[Finding]:
             for db in backend.list_managed()
             if db.marker.kind == "template" and db.marker.base == backend.base_name
         ]
+        cache = []
+        if settings.template_cache is not None:
+            tools = open_dumper(backend).tools()
+            level: Level = "note" if tools.startswith("none") else "ok"
+            cache = [
+                Finding(level, "cache tools", tools),
+                Finding("ok", "cache", holds(settings.template_cache, backend.base_name, current)),
+            ]
     except DbfleetError as error:
         return [Finding("problem", "server", str(error))]
     finally:
         backend.close()
-    findings = [Finding("ok", "server", f"reachable, version {version}")]
+    findings = [Finding("ok", "server", f"reachable, version {version}"), *cache]
     if any(db.name == name for db in templates):
         findings.append(Finding("ok", "template", f"{name} is current: the next run reuses it"))
     elif templates:

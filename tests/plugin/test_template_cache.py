@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from backends.servers import Server
 from dbfleet.backends.tools import ONLY_IN_ENV
+from dbfleet.cli import main
 from support import SECRET, inner_environment, run
 
 # A python: builder that counts its calls, so "no migration ran" is observable on every kind.
@@ -238,3 +240,20 @@ def test_the_embedded_wheels_pg_tools_save_and_restore_on_an_older_server(
     second.assert_outcomes(passed=1)
     second.stdout.fnmatch_lines(["*(restored from cache in*"])
     assert calls(job) == 1
+
+
+@pytest.mark.parametrize("server", ["postgresql", "sqlite"], indirect=True)
+def test_doctor_names_the_tools_and_whether_the_folder_holds_the_current_template(
+    job: pytest.Pytester, server: Server, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    main(["doctor", str(job.path)])
+    out = capsys.readouterr().out
+    assert "no saved template for the current fingerprint" in out, out
+    run(job).assert_outcomes(passed=1)
+    main(["doctor", str(job.path)])
+    out = capsys.readouterr().out
+    expected = "pg_dump" if server.kind == "postgresql" else "a file copy"
+    assert re.search(rf"ok\s+cache tools\s+.*{expected}", out), out
+    assert re.search(r"ok\s+cache\s+.*: the current template", out), out
+    assert SECRET not in out
