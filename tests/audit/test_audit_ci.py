@@ -336,3 +336,30 @@ def test_more_bad_input_is_one_line(
     assert (code, out) == (2, [])
     assert len(err.strip().splitlines()) == 1, err
     assert message in err
+
+
+def test_a_job_migrating_a_fresh_database_without_a_template_cache_is_found(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """alembic upgrade, pytest-django, and dbfleet saving to a folder no cache step brings back;
+    the job with the cache step is clean."""
+    folder = WORKFLOWS / "template_cache"
+    code, lines, err = _audit(capsys, str(folder))
+    assert code == 0
+    step = (
+        "add before this step: uses: actions/cache@v4 with: path: {0}, key: "
+        "templates-${{{{ runner.os }}}}-${{{{ github.sha }}}}, restore-keys: "
+        "templates-${{{{ runner.os }}}}-"
+    )
+    assert [line.split("; fix: ")[0] for line in lines] == [
+        f"{folder}/alembic.yml:17: job 'test' migrates a fresh database (alembic upgrade) in "
+        "every run and restores no template cache",
+        f"{folder}/django.yml:13: job 'test' migrates a fresh database (pytest-django) in every "
+        "run and restores no template cache",
+        f"{folder}/wrong_folder.yml:15: job 'test' saves dbfleet templates to ci/templates but "
+        "no cache step restores that folder, so every run migrates again",
+    ]
+    assert step.format(".dbfleet-templates") in lines[0]
+    assert "DBFLEET_TEMPLATE_CACHE: .dbfleet-templates" in lines[0]
+    assert step.format("ci/templates") in lines[2]
+    assert "3 finding(s) in 4 workflow file(s)" in err

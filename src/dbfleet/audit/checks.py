@@ -84,6 +84,7 @@ def audit(
         *_push_and_pull_request(workflows, runs),
         *_shards(workflows, runs),
         *_deploys_that_wait_for_nothing(workflows, runs),
+        *_migrations_without_template_cache(workflows, runs),
     ]
     return sorted(set(found), key=lambda item: (item.path, item.line, item.kind))
 
@@ -498,3 +499,94 @@ def _upstream(workflow: Workflow, job: Job) -> set[str]:
         seen.add(name)
         queue += workflow.jobs[name].needs
     return seen
+
+
+# -- a fresh database migrated in every job ------------------------------------------------
+
+#: Images of database services: a job with one starts on an empty server every time.
+DATABASE_IMAGE = re.compile(r"postgres|postgis|timescale|mysql|mariadb|percona", re.I)
+
+#: The folder the suggested cache step keeps templates in.
+TEMPLATE_FOLDER = ".dbfleet-templates"
+
+
+def _cache_fix(folder: str) -> str:
+    return (
+        f"set DBFLEET_TEMPLATE_CACHE: {folder} in the job's env: and add before this step: "
+        f"uses: actions/cache@v4 with: path: {folder}, key: templates-${{{{ runner.os }}}}-"
+        f"${{{{ github.sha }}}}, restore-keys: templates-${{{{ runner.os }}}}- (dbfleet then "
+        "restores the template its fingerprint names instead of migrating)"
+    )
+
+
+def _migrates(run: Run, env: dict[str, str]) -> str | None:
+    """What migrates a database in this test command: dbfleet, pytest-django, or None."""
+    text = run.command.text
+    if "--dbfleet" in text or any(name.startswith("DBFLEET_") for name in env):
+        return "dbfleet"
+    if "--ds" in text or "DJANGO_SETTINGS_MODULE" in env or "manage.py test" in text:
+        return "pytest-django"
+    return None
+
+
+def _cache_folder(text: str, env: dict[str, str]) -> str | None:
+    """The template cache a command asks for: its flag, else ``DBFLEET_TEMPLATE_CACHE``."""
+    found = re.search(r"--dbfleet-template-cache[= ](\S+)", text)
+    return found.group(1) if found else env.get("DBFLEET_TEMPLATE_CACHE")
+
+
+def _restores(job: Job, folder: str) -> bool:
+    """Whether a cache step of ``job`` brings ``folder`` back before the tests."""
+    for step in job.steps:
+        uses = step.uses or ""
+        if uses.startswith(("actions/cache@", "actions/cache/restore@")):
+            paths = step.inputs.get("path", "").split()
+            if any(path.rstrip("/") == folder.rstrip("/") for path in paths):
+                return True
+    return False
+
+
+def _migrations_without_template_cache(workflows: list[Workflow], runs: list[Run]) -> list[Finding]:
+    """A test job that starts a database service migrates it in every job and shard: a template
+    cache step (dbfleet's fingerprinted files) turns that into a restore."""
+    found = []
+    for workflow in workflows:
+        for job in workflow.jobs.values():
+            if not any(DATABASE_IMAGE.search(image) for image in job.services):
+                continue
+            # (line, what migrates, the command's text, its environment)
+            places: list[tuple[int, str, str, dict[str, str]]] = []
+            for run in runs:
+                if run.workflow is workflow and run.job is job:
+                    env = {**workflow.env, **job.env, **run.step.env}
+                    what = _migrates(run, env)
+                    if what is not None:
+                        places.append((run.command.line, what, run.command.text, env))
+            for step in job.steps:
+                for offset, script_line in enumerate((step.run or "").splitlines()):
+                    if re.search(r"\balembic\b.*\bupgrade\b", script_line):
+                        env = {**workflow.env, **job.env, **step.env}
+                        places.append((step.run_line + offset, "alembic upgrade", "", env))
+            for line, what, text, env in sorted(places, key=lambda place: place[0])[:1]:
+                folder = _cache_folder(text, env)
+                if folder is not None and _restores(job, folder):
+                    continue
+                message = (
+                    f"job {job.name!r} migrates a fresh database ({what}) in every run "
+                    "and restores no template cache"
+                )
+                if folder is not None:
+                    message = (
+                        f"job {job.name!r} saves dbfleet templates to {folder} but no cache "
+                        "step restores that folder, so every run migrates again"
+                    )
+                found.append(
+                    Finding(
+                        "template-cache",
+                        str(workflow.path),
+                        line,
+                        message,
+                        _cache_fix(folder or TEMPLATE_FOLDER),
+                    )
+                )
+    return found

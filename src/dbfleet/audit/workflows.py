@@ -41,6 +41,9 @@ class Step:
     #: The line the ``run:`` script's first line is on.
     run_line: int = 0
     uses: str | None = None
+    #: ``with:`` and ``env:``, as text.
+    inputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Job:
     #: ``strategy.matrix`` has ``include:`` or ``exclude:`` entries (legs this audit does not
     #: expand).
     matrix_extended: bool = False
+    #: The images of ``services:`` (a database the job starts afresh each time).
+    services: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Workflow:
     name: str
     triggers: dict[str, Trigger]
     jobs: dict[str, Job]
+    env: dict[str, str] = field(default_factory=dict)
 
     def where(self, line: int) -> str:
         return f"{self.path}:{line}"
@@ -174,7 +181,26 @@ def _workflow(path: Path, document: Any) -> Workflow:
         raise _reject(path, document.lines.get("jobs", document.line), "it has no jobs")
     triggers = dict(_triggers(path, document["on"], document.lines["on"]))
     name = str(document.get("name") or path.stem)
-    return Workflow(path, name, triggers, {key: _job(path, key, jobs[key], jobs) for key in jobs})
+    jobs_read = {key: _job(path, key, jobs[key], jobs) for key in jobs}
+    return Workflow(path, name, triggers, jobs_read, _texts(document.get("env")))
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """A mapping's scalar values as text (an ``env:`` or ``with:``); anything else is empty."""
+    if not isinstance(value, _Map):
+        return {}
+    return {str(key): str(item) for key, item in value.items() if isinstance(item, _Text)}
+
+
+def _images(services: Any) -> tuple[str, ...]:
+    if not isinstance(services, _Map):
+        return ()
+    images = []
+    for service in services.values():
+        image = service.get("image") if isinstance(service, _Map) else service
+        if image is not None:
+            images.append(str(image))
+    return tuple(images)
 
 
 def _triggers(path: Path, on: Any, line: int) -> Iterator[tuple[str, Trigger]]:
@@ -245,6 +271,8 @@ def _job(path: Path, key: str, job: Any, jobs: _Map) -> Job:
         place=place,
         matrix_extended=extended,
         environment=_environment(job.get("environment")),
+        services=_images(job.get("services")),
+        env=_texts(job.get("env")),
     )
 
 
@@ -283,4 +311,6 @@ def _step(path: Path, job: str, step: Any) -> Step:
         run=str(run) if run is not None else None,
         run_line=run_line,
         uses=str(step["uses"]) if "uses" in step else None,
+        inputs=_texts(step.get("with")),
+        env=_texts(step.get("env")),
     )
