@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dbfleet.config import DEFAULT_EXPORT, Embedded, distributes, resolve
+from dbfleet.config import DEFAULT_EXPORT, Embedded, distributes, opt_in, resolve
 from dbfleet.errors import ConfigError
 
 ROOT = Path("/project")
@@ -109,3 +109,14 @@ def test_a_variable_dbfleet_itself_exported_is_not_a_source() -> None:
 def test_env_naming_an_unset_variable_is_one_line() -> None:
     with pytest.raises(ConfigError, match="dbfleet_url = env:NOPE but NOPE is not set"):
         resolve({}, {}, {"dbfleet_url": "env:NOPE"}, ROOT)
+
+
+def test_the_template_cache_folder_is_relative_to_the_project_and_a_setting_opts_in() -> None:
+    ini = {"dbfleet_template_cache": "ini-cache"}
+    env = {"DBFLEET_TEMPLATE_CACHE": "env-cache"}
+    assert resolve({}, {}, {}, ROOT).template_cache is None
+    assert resolve({}, {}, ini, ROOT).template_cache == ROOT / "ini-cache"
+    assert resolve({}, env, ini, ROOT).template_cache == ROOT / "env-cache"
+    cli = {"template_cache": "/ci/cache"}
+    assert resolve(cli, env, ini, ROOT).template_cache == Path("/ci/cache")
+    assert opt_in((), (), env, loaded_explicitly=False) == "DBFLEET_TEMPLATE_CACHE"
