@@ -5,6 +5,9 @@ without dbfleet's marker) are named all at once, found by ``dbfleet doctor``, an
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +15,7 @@ from servers import Server
 
 from dbfleet.adopt import project_name
 from dbfleet.cli import main
-from support import INHERITED, SCHEMA, TESTS, run
+from support import INHERITED, SCHEMA, SECRET, TESTS, run
 
 CONFTEST = """
 import os
@@ -167,3 +170,35 @@ def test_a_namespace_adds_its_own_names_and_long_bases_are_fitted_as_a_run_fits_
     fitted = worker_database_name(long, "gw3", 63)
     assert fitted != f"{long}_gw3"
     assert project_name(fitted, long, 63, None)
+
+
+@pytest.mark.parametrize(("answer", "dropped"), [("n", False), ("y", True)])
+def test_on_a_terminal_adopt_drops_only_after_a_typed_y(
+    converted: pytest.Pytester,
+    server: Server,
+    base: str,
+    leftovers: list[str],
+    answer: str,
+    dropped: bool,
+) -> None:
+    """A real terminal (a pty) on stdin: the prompt waits for the person's answer."""
+    primary, secondary = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dbfleet.cli", "adopt"],
+            cwd=converted.path,
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(primary, f"{answer}\n".encode())
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert process.returncode == (0 if dropped else 1), out + err
+    assert "drop them?" in out
+    assert SECRET not in out + err
+    remaining = server.names(base) & set(leftovers)
+    assert remaining == (set() if dropped else set(leftovers))
