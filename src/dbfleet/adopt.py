@@ -81,13 +81,13 @@ def refusal(names: list[str], base: str, source: str) -> str:
         if several
         else f"database {listed} exists but was not"
     )
-    them = "them" if several else "it"
+    them, they, their = ("them", "they are", "their") if several else ("it", "it is", "its")
     setting = (source or "dbfleet_url").split(" (")[0]
     command = "dbfleet adopt --url URL" if setting == "--dbfleet-url" else "dbfleet adopt"
     return (
-        f"dbfleet: {what} created by dbfleet, so dbfleet will not touch {them}; if {them} "
-        f"{'are' if several else 'is'} a hand-written conftest's leftover, `{command}` lists "
-        f"{them} with {'their' if several else 'its'} size and drops {them} once you confirm, "
+        f"dbfleet: {what} created by dbfleet, so dbfleet will not touch {them}; if "
+        f"{they} a hand-written conftest's leftover, `{command}` lists {them} with {their} "
+        f"size and drops {them} once you confirm, "
         f"or point {setting} at another database name than {base!r}"
     )
 
