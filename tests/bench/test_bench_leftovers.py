@@ -3,8 +3,10 @@ its worker databases must not make the second bench's dbfleet modes refuse to ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -71,3 +73,28 @@ def test_the_readme_baseline_recipe_runs_twice_and_leaves_older_databases_alone(
         modes = json.loads(out_json.read_text())["modes"]
         assert [mode["totals"]["passed"] for mode in modes] == [6, 6, 6]
         assert {name for name in databases() if "_tpl_" not in name} == {older}
+
+
+def test_only_what_appeared_during_the_command_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a relative SQLite URL, read from the project's directory as the bench's pytest runs
+    read it, whatever directory the bench was started in."""
+    from dbfleet.bench.leftovers import cleared_after
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\ndbfleet_url = sqlite:///app.db\n")
+    monkeypatch.chdir(tmp_path)
+
+    def plant(name: str) -> None:
+        with contextlib.closing(sqlite3.connect(project / f"{name}.db")) as conn:
+            conn.execute("CREATE TABLE precious (v TEXT)")
+
+    plant("app")
+    plant("app_gw3")
+    with cleared_after(project, {}):
+        for name in ("app_gw0", "app_gw1", "app_other"):
+            plant(name)
+    remaining = sorted(path.stem for path in project.glob("*.db"))
+    assert remaining == ["app", "app_gw3", "app_other"]

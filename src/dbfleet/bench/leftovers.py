@@ -34,14 +34,24 @@ def cleared_after(path: Path, environ: Mapping[str, str]) -> Iterator[None]:
         yield
         return
     url = parse_url(settings.url)
+    file = url.database or ""
+    if url.get_backend_name() == "sqlite" and file and not file.startswith((":memory:", "file:")):
+        # The bench runs every pytest in ``path``: a relative file is relative to it.
+        url = url.set(database=str(path / Path(file).expanduser()))
     before = _names(url, settings.namespace)
-    yield
-    if before is None:
-        return
+    try:
+        yield
+    finally:
+        # Also when the command failed: what it left stops the next run all the same.
+        if before is not None:
+            _drop_new(url, settings.namespace, before)
+
+
+def _drop_new(url: URL, namespace: str | None, before: set[str]) -> None:
     backend = open_backend(url)
     try:
-        appeared = [item.name for item in in_the_way(backend, settings.namespace)]
-        take_over(backend, [name for name in appeared if name not in before], settings.namespace)
+        appeared = [item.name for item in in_the_way(backend, namespace)]
+        take_over(backend, [name for name in appeared if name not in before], namespace)
     finally:
         backend.close()
 
