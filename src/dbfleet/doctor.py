@@ -77,6 +77,7 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     findings += _drivers(settings)
     if settings.url is not None and migrator is not None:
         findings += _server(settings, migrator)
+        findings += _in_the_way(settings)
     findings += _early_readers(ini, environ, rootdir, settings.export)
     if environ.get("PYTHONDONTWRITEBYTECODE"):
         findings.append(
@@ -216,6 +217,34 @@ def _server(settings: Settings, migrator: Any) -> list[Finding]:
     else:
         findings.append(Finding("note", "template", f"{name} not built yet: the first run does"))
     return findings
+
+
+def _in_the_way(settings: Settings) -> list[Finding]:
+    """Unmarked databases on the project's names: a run refuses them, so they are a problem
+    until ``dbfleet adopt`` (or the user) clears them."""
+    from dbfleet.adopt import in_the_way
+    from dbfleet.backends import open_backend
+    from dbfleet.urls import parse_url
+
+    assert settings.url is not None
+    try:
+        backend = open_backend(parse_url(settings.url))
+        try:
+            found = [item.name for item in in_the_way(backend, settings.namespace)]
+        finally:
+            backend.close()
+    except DbfleetError:
+        return []  # _server already said why the server cannot be read
+    if not found:
+        return [Finding("ok", "in the way", "no database without dbfleet's marker on its names")]
+    return [
+        Finding(
+            "problem",
+            "in the way",
+            f"{', '.join(found)} not created by dbfleet, so every run needing them is refused; "
+            "`dbfleet adopt` lists their size and drops them once you confirm",
+        )
+    ]
 
 
 def _early_readers(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet import progress
+from dbfleet.adopt import in_the_way, refusal
 from dbfleet.backends.base import Backend, ManagedDatabase
 from dbfleet.errors import HeldByLiveRun, Interrupted, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
@@ -92,6 +93,7 @@ def ensure_template(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    source: str = "",
 ) -> Template:
     """Reuse the template named by the fingerprint, or build it under another name first.
 
@@ -110,10 +112,10 @@ def ensure_template(
         marker = backend.marker(name)
         reused = marker is not None and marker.kind == "template"
         if not reused:
-            _refuse_unmarked(backend, name, marker, base)
+            _refuse_unmarked(backend, name, marker, source=source)
             if marker is not None:
                 backend.drop(name)
-            _build(backend, base, name, migrator, fingerprint, run, environ, export)
+            _build(backend, base, name, migrator, fingerprint, run, environ, export, source)
         stale = _drop_stale_templates(backend, base, keep=name)
     return Template(name, fingerprint.digest, reused, time.perf_counter() - started, stale)
 
@@ -127,10 +129,11 @@ def _build(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    source: str,
 ) -> None:
     building = building_name(base, fingerprint, backend.name_limit)
     leftover = backend.marker(building)
-    _refuse_unmarked(backend, building, leftover, base)
+    _refuse_unmarked(backend, building, leftover, source=source)
     if leftover is not None:
         backend.drop(building)
     try:
@@ -224,15 +227,20 @@ def _exclusively(backend: Backend, key: str) -> Iterator[bool]:
             backend.release_exclusive(key)
 
 
-def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
+def _refuse_unmarked(
+    backend: Backend,
+    name: str,
+    marker: Marker | None,
+    *,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
+    """Stop at an unmarked ``name``, naming every unmarked database on the project's names at
+    once (not only the first one met), so clearing them takes one failed run, not one each."""
     if marker is None and backend.exists(name):
-        raise Unmarked(
-            f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will "
-            f"not touch it; point dbfleet_url at another database name than {base!r} "
-            "or drop it yourself (a leftover of dbfleet 0.1, which cannot prove it is one, "
-            "too)",
-            name,
-        )
+        found = [item.name for item in in_the_way(backend, namespace)]
+        names = found if name in found else [name, *found]
+        raise Unmarked(refusal(names, backend.base_name, source), name)
 
 
 def claim_run(backend: Backend, run: Run) -> None:
@@ -292,7 +300,7 @@ def provision(
             and existing.fingerprint == template.fingerprint
         )
         if not adopted:
-            _clear_the_way(backend, name, base, run)
+            _clear_the_way(backend, name, run, namespace=namespace)
             marker = Marker.new("worker", base, template.fingerprint, run)
             backend.clone(template.name, name, marker)
     return _fleet_database(backend, name, worker_id, template.name, template.fingerprint, started)
@@ -318,7 +326,7 @@ def provision_by_migrating(
     name = worker_database_name(base, worker_id, backend.name_limit, namespace)
     claim_run(backend, run)
     with backend.lock(f"dbfleet:database:{name}"):
-        _clear_the_way(backend, name, base, run)
+        _clear_the_way(backend, name, run, namespace=namespace)
         backend.create_empty(name, Marker.new("worker", base, "", run))
     try:
         _migrate_into(backend, name, migrator, environ, export)
@@ -327,13 +335,21 @@ def provision_by_migrating(
     return _fleet_database(backend, name, worker_id, "", "", started)
 
 
-def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bool = True) -> None:
+def _clear_the_way(
+    backend: Backend,
+    name: str,
+    run: Run,
+    *,
+    drop: bool = True,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
     """Make room for ``name``: refuse unmarked or live databases, drop dead leftovers.
 
     A leftover counts as dead only when its owner is provably gone *and* nobody is connected.
     """
     existing = backend.marker(name)
-    _refuse_unmarked(backend, name, existing, base)
+    _refuse_unmarked(backend, name, existing, namespace=namespace, source=source)
     if existing is None:
         return
     if not existing.owned_by(run):
@@ -365,7 +381,12 @@ class Reservation:
 
 
 def reserve(
-    backend: Backend, *, worker_ids: list[str], run: Run, namespace: str | None
+    backend: Backend,
+    *,
+    worker_ids: list[str],
+    run: Run,
+    namespace: str | None,
+    source: str = "",
 ) -> Reservation:
     """Claim every name the run needs before anything is created, in the controller (or the
     serial process), so that two runs started at the same instant cannot both pick them.
@@ -373,7 +394,8 @@ def reserve(
     A run whose names another live run holds takes a namespace of its own, derived from its run
     id, unless the user chose one; an unmarked database in the way still stops the run. A worker
     failing on its own would be reported by xdist as a crash and replaced under a new id, which
-    would hide the collision instead of resolving it.
+    would hide the collision instead of resolving it. ``source`` names the setting the URL
+    came from, for the refusal's advice.
     """
 
     def names(candidate: str | None) -> tuple[str, ...]:
@@ -383,16 +405,18 @@ def reserve(
         )
 
     if namespace is not None:
-        return Reservation(namespace, _claim(backend, names(namespace), run))
+        return Reservation(namespace, _claim(backend, names(namespace), run, namespace, source))
     try:
-        return Reservation(None, _claim(backend, names(None), run))
+        return Reservation(None, _claim(backend, names(None), run, None, source))
     except HeldByLiveRun as held:
         tag = run.id[:6]
         reason = f"{held.name} is held by a live run"
-        return Reservation(tag, _claim(backend, names(tag), run), reason)
+        return Reservation(tag, _claim(backend, names(tag), run, tag, source), reason)
 
 
-def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...]:
+def _claim(
+    backend: Backend, names: tuple[str, ...], run: Run, namespace: str | None, source: str
+) -> tuple[str, ...]:
     """Take every name's claim and check that nothing live is in the way; all or none."""
     claimed: list[str] = []
     try:
@@ -405,7 +429,7 @@ def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...
                 )
             claimed.append(name)
         for name in names:
-            _clear_the_way(backend, name, backend.base_name, run, drop=False)
+            _clear_the_way(backend, name, run, drop=False, namespace=namespace, source=source)
     except BaseException:
         for name in claimed:
             backend.release_exclusive(_name_claim(name))

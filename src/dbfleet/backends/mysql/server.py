@@ -29,7 +29,7 @@ import pymysql
 from pymysql.constants import CLIENT
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import ManagedDatabase
+from dbfleet.backends.base import Contents, ManagedDatabase
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.marker import Marker
@@ -358,6 +358,22 @@ class MysqlBackend:
     def list_staging(self) -> list[str]:
         # Nothing is staged here: the registry row, written before the schema, plays that part.
         return []
+
+    def list_names(self, prefix: str) -> list[str]:
+        # Filtered here, not with LIKE: ``_`` in a base name is a LIKE wildcard.
+        rows = self._execute(
+            "list databases", "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
+        )
+        return sorted(str(row[0]) for row in rows if str(row[0]).startswith(prefix))
+
+    def contents(self, name: str) -> Contents:
+        rows = self._execute(
+            f"read the size of {name}",
+            "SELECT COUNT(*), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) "
+            "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
+            (name,),
+        )
+        return Contents(int(rows[0][0]), int(rows[0][1]))
 
     def run_sql(self, name: str, script: str) -> None:
         try:

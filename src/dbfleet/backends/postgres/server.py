@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import ManagedDatabase
+from dbfleet.backends.base import Contents, ManagedDatabase
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.marker import STAGING_PREFIX, Marker, staging_name
@@ -265,6 +265,34 @@ class PostgresBackend:
             (STAGING_PREFIX,),
         )
         return [str(row[0]) for row in rows]
+
+    def list_names(self, prefix: str) -> list[str]:
+        rows = self._execute(
+            "list databases",
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY datname",
+            (prefix,),
+        )
+        return [str(row[0]) for row in rows]
+
+    def contents(self, name: str) -> Contents:
+        rows = self._execute(
+            f"read the size of {name}",
+            "SELECT pg_database_size(datname) FROM pg_database WHERE datname = %s",
+            (name,),
+        )
+        size = int(rows[0][0]) if rows else None
+        # Tables are only visible from inside the database; one that admits no connections
+        # (or refuses this role) keeps its count unknown rather than failing the listing.
+        try:
+            with psycopg.connect(**connect_kwargs(self._url, name)) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                    "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'"
+                ).fetchone()
+        except psycopg.Error:
+            return Contents(None, size)
+        return Contents(int(row[0]) if row else 0, size)
 
     def _terminate(self, name: str) -> None:
         self._execute(
