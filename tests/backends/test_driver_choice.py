@@ -1,9 +1,9 @@
 """dbfleet connects with the driver the project has, and installing it changes no project's driver.
 
-Inner sessions run with the other drivers of the kind made unimportable (``sys.modules[name] =
-None``, set by a ``-p`` plugin before dbfleet loads), as on a machine where only the project's
-driver is installed; and with everything importable, where dbfleet must still import only the
-driver the URL names (Django >= 4.2 switches to psycopg 3 whenever it is imported).
+Inner sessions run with the other drivers of the kind made unimportable (``backends.blocking``),
+as on a machine where only the project's driver is installed; and with everything importable,
+where dbfleet must still import only the driver the URL names (Django >= 4.2 switches to
+psycopg 3 whenever it is imported).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from backends.blocking import without
 from backends.servers import PostgresServer, Server
 from dbfleet.backends.dbapi import blocking_modules
 from dbfleet.inifile import _read_toml
@@ -29,14 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The driver modules of each kind: whichever the URL does not name gets blocked.
 MODULES = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("pymysql", "MySQLdb")}
-
-BLOCKER = """
-import os
-import sys
-
-for name in filter(None, os.environ.get("BLOCKED_DRIVERS", "").split(",")):
-    sys.modules[name] = None
-"""
 
 TESTS = """
 import os
@@ -110,7 +103,6 @@ def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, case: C
         "asyncio_default_fixture_loop_scope = function\n"
     )
     (pytester.path / "schema.sql").write_text("CREATE TABLE item (id INTEGER PRIMARY KEY);\n")
-    (pytester.path / "block_drivers.py").write_text(BLOCKER)
     pytester.makepyfile(test_driver=TESTS)
 
 
@@ -118,8 +110,7 @@ def test_dbfleet_provisions_lists_and_drops_with_only_the_driver_the_url_names(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, case: Case
 ) -> None:
     _project(pytester, monkeypatch, case)
-    monkeypatch.setenv("BLOCKED_DRIVERS", ",".join(case.others))
-    result = run(pytester, "-p", "block_drivers")
+    result = run(pytester, *without(pytester, monkeypatch, case.others))
     result.assert_outcomes(passed=1)
     base = make_url(case.url).database or ""
     assert case.server.names(base), "the template should stay for the next run"
@@ -161,10 +152,8 @@ def test_without_any_driver_the_run_stops_with_the_extra_to_install(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, scheme: str, line: str
 ) -> None:
     inner_environment(monkeypatch, f"{scheme}://root:{SECRET}@127.0.0.1/dbft_nodriver")
-    monkeypatch.setenv("BLOCKED_DRIVERS", ",".join(MODULES[scheme]))
-    (pytester.path / "block_drivers.py").write_text(BLOCKER)
     pytester.makepyfile(test_db="def test_uses_db(dbfleet_url):\n    pass\n")
-    result = run(pytester, "-p", "block_drivers")
+    result = run(pytester, *without(pytester, monkeypatch, MODULES[scheme]))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [text for text in result.errlines if text.startswith("ERROR:")]
     assert errors == [f"ERROR: {line}"], result.errlines
