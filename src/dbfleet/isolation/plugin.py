@@ -405,8 +405,9 @@ def dbfleet_isolation_level(_dbfleet_isolation: TestDatabase | None) -> str:
 def dbfleet_engine(dbfleet_database: FleetDatabase) -> Iterator[Engine]:
     """A SQLAlchemy Engine on the worker's database, for the whole session.
 
-    Always a blocking driver: ``+asyncpg`` becomes ``+psycopg``, ``+aiomysql`` and ``+asyncmy``
-    become ``+pymysql``, ``sqlite+aiosqlite`` becomes ``sqlite``.
+    Always a blocking driver: ``+asyncpg`` becomes the installed ``+psycopg`` (or ``+psycopg2``),
+    ``+aiomysql`` and ``+asyncmy`` become ``+pymysql`` (or ``+mysqldb``), ``sqlite+aiosqlite``
+    becomes ``sqlite``.
     """
     try:
         engine = sync_engine(dbfleet_database.url)
