@@ -46,6 +46,9 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         settings = resolve({}, environ, ini, rootdir)
     except DbfleetError as error:
         return [*findings, Finding("problem", "settings", str(error))]
+    django = _django(ini, environ, settings)
+    if django is not None:
+        return findings + django
     findings += _url(settings)
     migrator, sources = None, []
     try:
@@ -74,6 +77,23 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
                 "module's asserts again at start-up; unset it for faster workers",
             )
         )
+    return findings
+
+
+def _django(
+    ini: Mapping[str, Any], environ: Mapping[str, str], settings: Settings
+) -> list[Finding] | None:
+    """A pytest-django suite's findings, read from ``DATABASES`` as its runs read them; None
+    when the project is no Django suite. Its runs need no URL, so none is asked for."""
+    from dbfleet.django.command import django_findings, django_suite
+
+    suite = django_suite(ini, environ, settings.rootdir)
+    if suite is None:
+        return None
+    found = django_findings(suite, environ, settings.fingerprint)
+    findings = [Finding(level, topic, text) for level, topic, text in found]
+    findings += _globs(settings)
+    findings.append(Finding("ok", "isolation", _isolation(settings)))
     return findings
 
 

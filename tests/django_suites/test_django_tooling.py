@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from backends.servers import Server
-from support import run
+from dbfleet.cli import main
+from support import SECRET, run
 
 pytestmark = pytest.mark.django
 
@@ -57,3 +59,56 @@ def test_an_overridden_modify_db_settings_fixture_is_said_to_be_unused(
     quiet = run(django_project, "-n", "2")
     quiet.assert_outcomes(passed=10)
     assert "django_db_modify_db_settings" not in quiet.stdout.str()
+
+
+def _template_of(result: pytest.RunResult) -> str:
+    found = re.search(r"template (\S+_tpl_\w+) (?:reused|built)", result.stdout.str())
+    assert found, result.stdout.str()
+    return found.group(1)
+
+
+@pytest.mark.parametrize("server", ["postgresql", "sqlite"], indirect=True)
+def test_doctor_reads_databases_and_calls_the_runs_template_current(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capsys.readouterr()
+    code = main(["doctor", str(django_project.path)])
+    before = capsys.readouterr().out
+    assert code == 0, before
+    assert "djsettings (from ini DJANGO_SETTINGS_MODULE)" in before
+    assert "DATABASES['default'] -> " in before
+    assert "not built yet: the first run does" in before
+    assert "fingerprint  shop/migrations/0002_seed.py" in before
+
+    template = _template_of(run(django_project, "-n", "2"))
+    code = main(["doctor", str(django_project.path)])
+    after = capsys.readouterr().out
+    assert code == 0, after
+    assert f"ok      template     {template} is current: the next run reuses it" in after
+    assert "PROBLEM" not in after
+    assert SECRET not in before + after
+
+
+@pytest.mark.parametrize("server", ["postgresql", "sqlite"], indirect=True)
+def test_list_and_drop_act_on_the_django_test_databases_without_a_url(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    template = _template_of(run(django_project, "-n", "2"))
+    monkeypatch.chdir(django_project.path)
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert template in listed
+    assert main(["gc"]) == 0
+    assert main(["drop", "--templates"]) == 0
+    dropped = capsys.readouterr().out
+    assert f"dropped {template}" in dropped
+    assert server.names(f"test_{django_base}") == set()
+    assert SECRET not in listed + dropped

@@ -26,7 +26,7 @@ from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes
 from dbfleet.django.counting import MigrationCounter
 from dbfleet.django.databases import TestDatabase, test_databases
-from dbfleet.django.migrations import DjangoMigrator, schema_files
+from dbfleet.django.migrations import DjangoMigrator, schema_files, template_settings
 from dbfleet.errors import ConfigError, DbfleetError, Unmarked
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
@@ -200,23 +200,13 @@ class DjangoFleet:
         nomigrations: bool,
         sources: list[Path],
     ) -> Provisioned:
-        from django.conf import settings as django_settings
-
         try:
             reservation: Reservation = reserve(
                 backend, worker_ids=worker_ids, run=self.run, namespace=self.settings.namespace
             )
-            spec = ";".join(
-                [
-                    f"django:{database.alias}",
-                    f"django={version}",
-                    database.signature,
-                    f"apps={list(django_settings.INSTALLED_APPS)}",
-                    f"routers={list(django_settings.DATABASE_ROUTERS)}",
-                    f"nomigrations={nomigrations}",
-                    # --create-db asks for a new template: a fingerprint no template has yet.
-                    f"rebuild={self.run.id if rebuild else ''}",
-                ]
+            # --create-db asks for a new template: a fingerprint no template has yet.
+            spec = template_settings(
+                database, version, nomigrations, self.run.id if rebuild else ""
             )
             migrator = DjangoMigrator(database.alias, spec, self.settings.rootdir, nomigrations)
             digest = fingerprint(
