@@ -24,10 +24,11 @@ CLONE_MARK = "_f"
 
 
 def _database(url: URL) -> str:
-    """The database a URL names, with SQLite files compared by their real path."""
+    """The database a URL names; a SQLite file by its real path without the extension, so a
+    clone (``app_gw0_f1.sqlite3``) shows as the worker's name plus its suffix."""
     name = url.database or ""
     if url.get_backend_name() == "sqlite" and name and name != ":memory:":
-        return os.path.realpath(name)
+        return os.path.splitext(os.path.realpath(name))[0]
     return name
 
 
@@ -99,7 +100,10 @@ def warning_line(tests: int, targets: list[str]) -> str | None:
     """The run's one line about fresh isolation that was not in effect, or None."""
     if not tests:
         return None
-    where = ", ".join(sorted(targets)) or "another database"
+    shown = sorted(targets)
+    where = shown[0] if shown else "another database"
+    if len(shown) > 1:
+        where += f" (and {len(shown) - 1} more, one per worker)"
     return (
         f"warning: fresh isolation was not in effect for {tests} test(s): an engine of the "
         f"app's own connects to {where}, not the test's clone; build it from DATABASE_URL "
