@@ -92,6 +92,18 @@ def _django(
         return None
     found = django_findings(suite, environ, settings.fingerprint)
     findings = [Finding(level, topic, text) for level, topic, text in found]
+    if settings.active and settings.url_source not in settings.export:
+        # The plugin refuses this combination (plugin._for_django): say so before a run does.
+        where = settings.url_source or "dbfleet_url = embedded"
+        findings.append(
+            Finding(
+                "problem",
+                "url",
+                f"{where} names a database, but this Django suite's databases come from "
+                "DATABASES and pytest will refuse to start; remove it, or set "
+                "dbfleet_django = false to provision that URL instead",
+            )
+        )
     findings += _globs(settings)
     findings.append(Finding("ok", "isolation", _isolation(settings)))
     return findings

@@ -112,3 +112,24 @@ def test_list_and_drop_act_on_the_django_test_databases_without_a_url(
     assert f"dropped {template}" in dropped
     assert server.names(f"test_{django_base}") == set()
     assert SECRET not in listed + dropped
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_doctor_calls_a_dbfleet_url_in_a_django_suite_the_problem_pytest_refuses(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DBFLEET_URL", server.url(f"{django_base}_url"))
+    capsys.readouterr()
+    code = main(["doctor", str(django_project.path)])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "PROBLEM url          DBFLEET_URL names a database" in out
+    assert "pytest will refuse to start" in out
+    assert SECRET not in out
+    refused = run(django_project)
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    assert "whose databases come from DATABASES" in refused.stderr.str()
