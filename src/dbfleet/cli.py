@@ -55,6 +55,21 @@ def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]
     return parse_url(settings.url), None
 
 
+def _server_urls(given: str | None) -> list[URL]:
+    """The servers ``list``, ``gc`` and ``drop`` act on: a Django suite's test databases (read
+    from ``DATABASES``, as its runs read them) when no ``--url`` is given, else ``_server_url``."""
+    if given is None:
+        from dbfleet.django.command import suite_urls
+
+        here = Path.cwd()
+        found = find_pytest_config(here)
+        if found is not None:
+            urls = suite_urls(found[1], os.environ, found[0].parent)
+            if urls:
+                return urls
+    return [_server_url(given)[0]]
+
+
 def _age(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -67,7 +82,12 @@ def _alive(alive: bool | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    url, _server = _server_url(args.url)
+    for url in _server_urls(args.url):
+        _list(url)
+    return 0
+
+
+def _list(url: URL) -> None:
     backend = open_backend(url)
     try:
         managed = backend.list_managed()
@@ -76,7 +96,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"server: {redacted(url)}")
     if not managed:
         print("no databases managed by dbfleet")
-        return 0
+        return
     rows = [("NAME", "KIND", "FINGERPRINT", "AGE", "OWNER", "STATUS")]
     now = time.time()
     for db in managed:
@@ -96,17 +116,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
-    return 0
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    url, _server = _server_url(args.url)
-    backend = open_backend(url)
-    try:
-        base = None if args.all_bases else backend.base_name
-        found = collect(backend, base=base, dry_run=args.dry_run)
-    finally:
-        backend.close()
+    found: list[Collected] = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        try:
+            base = None if args.all_bases else backend.base_name
+            found += collect(backend, base=base, dry_run=args.dry_run)
+        finally:
+            backend.close()
     return _say_dropped(found, args.dry_run, "nothing to collect")
 
 
@@ -121,15 +141,18 @@ def _say_dropped(found: Sequence[Collected], dry_run: bool, nothing: str) -> int
 
 def cmd_drop(args: argparse.Namespace) -> int:
     """Remove what dbfleet made for the URL's base (templates with --templates)."""
-    url, _server = _server_url(args.url)
-    backend = open_backend(url)
-    try:
-        found = remove(
-            backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
-        )
-    finally:
-        backend.close()
-    return _say_dropped(found, args.dry_run, f"nothing of {backend.base_name} to drop")
+    found: list[Collected] = []
+    bases = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        bases.append(backend.base_name)
+        try:
+            found += remove(
+                backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
+            )
+        finally:
+            backend.close()
+    return _say_dropped(found, args.dry_run, f"nothing of {', '.join(bases)} to drop")
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:

@@ -52,6 +52,10 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         settings = resolve({}, environ, ini, rootdir, opted_in=wanted)
     except DbfleetError as error:
         return [*findings, Finding("problem", "settings", str(error))]
+    django = _django(ini, environ, settings)
+    if django is not None:
+        active = "yes: a pytest-django suite (dbfleet_django = false turns dbfleet off)"
+        return [*findings, Finding("ok", "active", active), *django]
     findings += _activation(settings)
     findings += _url(settings)
     migrator, sources = None, []
@@ -111,6 +115,35 @@ def _activation(settings: Settings) -> list[Finding]:
         )
         return [Finding("note", "active", text)]
     return [Finding("note", "active", "no: no URL configured, so pytest runs as without dbfleet")]
+
+
+def _django(
+    ini: Mapping[str, Any], environ: Mapping[str, str], settings: Settings
+) -> list[Finding] | None:
+    """A pytest-django suite's findings, read from ``DATABASES`` as its runs read them; None
+    when the project is no Django suite. Its runs need no URL, so none is asked for."""
+    from dbfleet.django.command import django_findings, django_suite
+
+    suite = django_suite(ini, environ, settings.rootdir)
+    if suite is None:
+        return None
+    found = django_findings(suite, environ, settings.fingerprint)
+    findings = [Finding(level, topic, text) for level, topic, text in found]
+    if settings.active and settings.url_source not in settings.export:
+        # The plugin refuses this combination (plugin._for_django): say so before a run does.
+        where = settings.url_source or "dbfleet_url = embedded"
+        findings.append(
+            Finding(
+                "problem",
+                "url",
+                f"{where} names a database, but this Django suite's databases come from "
+                "DATABASES and pytest will refuse to start; remove it, or set "
+                "dbfleet_django = false to provision that URL instead",
+            )
+        )
+    findings += _globs(settings)
+    findings.append(Finding("ok", "isolation", _isolation(settings)))
+    return findings
 
 
 def _relative(path: Path, rootdir: Path) -> str:
