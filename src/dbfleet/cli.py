@@ -1,4 +1,4 @@
-"""The ``dbfleet`` command: list, gc, drop, doctor, bench, demo, plan and durations.
+"""The ``dbfleet`` command: list, gc, drop, adopt, doctor, bench, demo, plan and durations.
 
 ``main`` returns an exit code and never calls ``sys.exit`` below it; every DbfleetError becomes
 one line on stderr and exit code 2.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import URL
 
 from dbfleet.backends import open_backend
-from dbfleet.config import resolve
+from dbfleet.config import Settings, resolve
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import Collected, collect, remove
@@ -31,14 +31,19 @@ if TYPE_CHECKING:
     from dbfleet.bench.result import BenchResult
 
 
+def _settings_here(given: str | None, where: Path | None = None) -> tuple[Settings, Path]:
+    """The settings a pytest run in ``where`` (default: here) would resolve, and its rootdir."""
+    here = where or Path.cwd()
+    found = find_pytest_config(here)
+    rootdir, ini = (found[0].parent, found[1]) if found else (here, {})
+    return resolve({"url": given}, os.environ, ini, rootdir), rootdir
+
+
 def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]:
     """The server the plugin would use in ``where`` (default: here): ``--url``, else the same
     sources in the same order as a pytest run there (``DBFLEET_URL``, ``dbfleet_url`` with
     ``env:NAME``, then ``DATABASE_URL`` and the other ``dbfleet_export`` variables)."""
-    here = where or Path.cwd()
-    found = find_pytest_config(here)
-    rootdir, ini = (found[0].parent, found[1]) if found else (here, {})
-    settings = resolve({"url": given}, os.environ, ini, rootdir)
+    settings, rootdir = _settings_here(given, where)
     if settings.embedded is not None:
         embedded = settings.embedded
         return start_embedded(rootdir, embedded.database, embedded.drivername)
@@ -48,6 +53,21 @@ def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]
             "dbfleet_url in the project's pytest configuration"
         )
     return parse_url(settings.url), None
+
+
+def _server_urls(given: str | None) -> list[URL]:
+    """The servers ``list``, ``gc`` and ``drop`` act on: a Django suite's test databases (read
+    from ``DATABASES``, as its runs read them) when no ``--url`` is given, else ``_server_url``."""
+    if given is None:
+        from dbfleet.django.command import suite_urls
+
+        here = Path.cwd()
+        found = find_pytest_config(here)
+        if found is not None:
+            urls = suite_urls(found[1], os.environ, found[0].parent)
+            if urls:
+                return urls
+    return [_server_url(given)[0]]
 
 
 def _age(seconds: float) -> str:
@@ -62,7 +82,12 @@ def _alive(alive: bool | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    url, _server = _server_url(args.url)
+    for url in _server_urls(args.url):
+        _list(url)
+    return 0
+
+
+def _list(url: URL) -> None:
     backend = open_backend(url)
     try:
         managed = backend.list_managed()
@@ -71,7 +96,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"server: {redacted(url)}")
     if not managed:
         print("no databases managed by dbfleet")
-        return 0
+        return
     rows = [("NAME", "KIND", "FINGERPRINT", "AGE", "OWNER", "STATUS")]
     now = time.time()
     for db in managed:
@@ -91,17 +116,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
-    return 0
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    url, _server = _server_url(args.url)
-    backend = open_backend(url)
-    try:
-        base = None if args.all_bases else backend.base_name
-        found = collect(backend, base=base, dry_run=args.dry_run)
-    finally:
-        backend.close()
+    found: list[Collected] = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        try:
+            base = None if args.all_bases else backend.base_name
+            found += collect(backend, base=base, dry_run=args.dry_run)
+        finally:
+            backend.close()
     return _say_dropped(found, args.dry_run, "nothing to collect")
 
 
@@ -116,15 +141,64 @@ def _say_dropped(found: Sequence[Collected], dry_run: bool, nothing: str) -> int
 
 def cmd_drop(args: argparse.Namespace) -> int:
     """Remove what dbfleet made for the URL's base (templates with --templates)."""
+    found: list[Collected] = []
+    bases = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        bases.append(backend.base_name)
+        try:
+            found += remove(
+                backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
+            )
+        finally:
+            backend.close()
+    return _say_dropped(found, args.dry_run, f"nothing of {', '.join(bases)} to drop")
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """List the unmarked databases on this project's names, then, once confirmed, drop
+    exactly those: how a hand-written conftest's leftovers stop blocking the first run."""
+    from dbfleet.adopt import in_the_way, size, take_over
+
     url, _server = _server_url(args.url)
+    namespace = _settings_here(args.url)[0].namespace
     backend = open_backend(url)
     try:
-        found = remove(
-            backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
-        )
+        found = in_the_way(backend, namespace)
+        print(f"server: {redacted(url)}")
+        if not found:
+            print("nothing in the way: every database on this project's names is dbfleet's own")
+            return 0
+        print(f"{len(found)} database(s) on this project's names were not created by dbfleet:")
+        width = max(len(item.name) for item in found)
+        for item in found:
+            print(f"  {item.name.ljust(width)}  {size(item.contents)}")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(
+                    "dbfleet adopt: not dropped; re-run with --yes to drop exactly these",
+                    file=sys.stderr,
+                )
+                return 1
+            answer = input("drop them? dbfleet will then create its own in their place [y/N] ")
+            if answer.strip().lower() != "y":
+                print("nothing dropped")
+                return 1
+        names = [item.name for item in found]
+        dropped = take_over(backend, names, namespace)
     finally:
         backend.close()
-    return _say_dropped(found, args.dry_run, f"nothing of {backend.base_name} to drop")
+    for name in dropped:
+        print(f"dropped {name}")
+    kept = [name for name in names if name not in dropped]
+    if kept:
+        print(
+            f"dbfleet adopt: {', '.join(kept)} kept: in use or changed since the listing; "
+            "close its sessions and run dbfleet adopt again",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -447,6 +521,21 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="collect for every base on the server, not only the URL's base name",
             )
+    adopt = commands.add_parser(
+        "adopt",
+        help="drop the databases without dbfleet's marker that sit on this project's names",
+        description="List every database on a name this project's runs use (the base, "
+        "base_gwN, templates) that dbfleet did not create, such as a hand-written conftest's "
+        "leftovers, with its tables and size; once confirmed (a typed y, or --yes), drop "
+        "exactly those, so that dbfleet can create its own.",
+    )
+    adopt.add_argument(
+        "--url",
+        help="server URL (default: what a pytest run here would use: DBFLEET_URL, "
+        "dbfleet_url, DATABASE_URL)",
+    )
+    adopt.add_argument("--yes", action="store_true", help="drop without asking (for scripts)")
+    adopt.set_defaults(func=cmd_adopt)
     doctor = commands.add_parser(
         "doctor",
         help="say what the project's dbfleet set-up is and what will trip it; exit 1 on a problem",

@@ -52,6 +52,10 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         settings = resolve({}, environ, ini, rootdir, opted_in=wanted)
     except DbfleetError as error:
         return [*findings, Finding("problem", "settings", str(error))]
+    django = _django(ini, environ, settings)
+    if django is not None:
+        active = "yes: a pytest-django suite (dbfleet_django = false turns dbfleet off)"
+        return [*findings, Finding("ok", "active", active), *django]
     findings += _activation(settings)
     findings += _url(settings)
     migrator, sources = None, []
@@ -77,6 +81,7 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     findings += _drivers(settings)
     if settings.url is not None and migrator is not None:
         findings += _server(settings, migrator)
+        findings += _in_the_way(settings)
     findings += _early_readers(ini, environ, rootdir, settings.export)
     if environ.get("PYTHONDONTWRITEBYTECODE"):
         findings.append(
@@ -110,6 +115,35 @@ def _activation(settings: Settings) -> list[Finding]:
         )
         return [Finding("note", "active", text)]
     return [Finding("note", "active", "no: no URL configured, so pytest runs as without dbfleet")]
+
+
+def _django(
+    ini: Mapping[str, Any], environ: Mapping[str, str], settings: Settings
+) -> list[Finding] | None:
+    """A pytest-django suite's findings, read from ``DATABASES`` as its runs read them; None
+    when the project is no Django suite. Its runs need no URL, so none is asked for."""
+    from dbfleet.django.command import django_findings, django_suite
+
+    suite = django_suite(ini, environ, settings.rootdir)
+    if suite is None:
+        return None
+    found = django_findings(suite, environ, settings.fingerprint)
+    findings = [Finding(level, topic, text) for level, topic, text in found]
+    if settings.active and settings.url_source not in settings.export:
+        # The plugin refuses this combination (plugin._for_django): say so before a run does.
+        where = settings.url_source or "dbfleet_url = embedded"
+        findings.append(
+            Finding(
+                "problem",
+                "url",
+                f"{where} names a database, but this Django suite's databases come from "
+                "DATABASES and pytest will refuse to start; remove it, or set "
+                "dbfleet_django = false to provision that URL instead",
+            )
+        )
+    findings += _globs(settings)
+    findings.append(Finding("ok", "isolation", _isolation(settings)))
+    return findings
 
 
 def _relative(path: Path, rootdir: Path) -> str:
@@ -225,6 +259,34 @@ def _server(settings: Settings, migrator: Any) -> list[Finding]:
     else:
         findings.append(Finding("note", "template", f"{name} not built yet: the first run does"))
     return findings
+
+
+def _in_the_way(settings: Settings) -> list[Finding]:
+    """Unmarked databases on the project's names: a run refuses them, so they are a problem
+    until ``dbfleet adopt`` (or the user) clears them."""
+    from dbfleet.adopt import in_the_way
+    from dbfleet.backends import open_backend
+    from dbfleet.urls import parse_url
+
+    assert settings.url is not None
+    try:
+        backend = open_backend(parse_url(settings.url))
+        try:
+            found = [item.name for item in in_the_way(backend, settings.namespace)]
+        finally:
+            backend.close()
+    except DbfleetError:
+        return []  # _server already said why the server cannot be read
+    if not found:
+        return [Finding("ok", "in the way", "no database without dbfleet's marker on its names")]
+    return [
+        Finding(
+            "problem",
+            "in the way",
+            f"{', '.join(found)} not created by dbfleet, so every run needing them is refused; "
+            "`dbfleet adopt` lists their size and drops them once you confirm",
+        )
+    ]
 
 
 def _early_readers(

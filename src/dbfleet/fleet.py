@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet import progress, template_cache
+from dbfleet.adopt import in_the_way, refusal
 from dbfleet.backends.base import Backend, Dumper, ManagedDatabase
 from dbfleet.errors import DbfleetError, HeldByLiveRun, Interrupted, MigrationError, Unmarked
 from dbfleet.faults import point
@@ -128,6 +129,7 @@ def ensure_template(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    source: str = "",
     cache: TemplateCache | None = None,
 ) -> Template:
     """Reuse the template named by the fingerprint, or build it under another name first.
@@ -148,11 +150,11 @@ def ensure_template(
     with backend.lock(_template_lock(name)):
         marker = backend.marker(name)
         if not (marker is not None and marker.kind == "template"):
-            _refuse_unmarked(backend, name, marker, base)
+            _refuse_unmarked(backend, name, marker, source=source)
             if marker is not None:
                 backend.drop(name)
             how, note = _restore_or_build(
-                backend, base, name, migrator, fingerprint, run, environ, export, cache
+                backend, base, name, migrator, fingerprint, run, environ, export, cache, source
             )
         stale = _drop_stale_templates(backend, base, keep=name)
     seconds = time.perf_counter() - started
@@ -170,6 +172,7 @@ def _restore_or_build(
     environ: dict[str, str],
     export: tuple[str, ...],
     cache: TemplateCache | None,
+    source: str,
 ) -> tuple[str, str]:
     """``restored`` from the cache when its file for this fingerprint checks out, else
     ``built``; with the cache's one line when it had a file it could not use, or could not
@@ -186,7 +189,7 @@ def _restore_or_build(
                     cache.dumper.restore(saved.path, building, marker, saved.record.written_by)
                     point("restore:done")
 
-                _stage(backend, base, name, fingerprint, run, restore, "restoring")
+                _stage(backend, base, name, fingerprint, run, restore, "restoring", source)
                 return "restored", ""
             except template_cache.Unusable as error:
                 note = template_cache.set_aside(path, str(error))
@@ -206,7 +209,7 @@ def _restore_or_build(
             except (DbfleetError, OSError) as error:
                 note = note or f"template cache: the built template was not saved ({error})"
 
-    _stage(backend, base, name, fingerprint, run, build, "building")
+    _stage(backend, base, name, fingerprint, run, build, "building", source)
     return "built", note
 
 
@@ -218,13 +221,14 @@ def _stage(
     run: Run,
     fill: Callable[[str, Marker], None],
     doing: str,
+    source: str,
 ) -> None:
     """Create the build under its own name, ``fill`` it (migrate, or restore a saved
     template), then turn it into the template: a crash before the last step leaves only a
     database marked as an unfinished build."""
     building = building_name(base, fingerprint, backend.name_limit)
     leftover = backend.marker(building)
-    _refuse_unmarked(backend, building, leftover, base)
+    _refuse_unmarked(backend, building, leftover, source=source)
     if leftover is not None:
         backend.drop(building)
     marker = Marker.new("building", base, fingerprint.digest, run)
@@ -323,15 +327,20 @@ def _exclusively(backend: Backend, key: str) -> Iterator[bool]:
             backend.release_exclusive(key)
 
 
-def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
+def _refuse_unmarked(
+    backend: Backend,
+    name: str,
+    marker: Marker | None,
+    *,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
+    """Stop at an unmarked ``name``, naming every unmarked database on the project's names at
+    once (not only the first one met), so clearing them takes one failed run, not one each."""
     if marker is None and backend.exists(name):
-        raise Unmarked(
-            f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will "
-            f"not touch it; point dbfleet_url at another database name than {base!r} "
-            "or drop it yourself (a leftover of dbfleet 0.1, which cannot prove it is one, "
-            "too)",
-            name,
-        )
+        found = [item.name for item in in_the_way(backend, namespace)]
+        names = found if name in found else [name, *found]
+        raise Unmarked(refusal(names, backend.base_name, source), name)
 
 
 def claim_run(backend: Backend, run: Run) -> None:
@@ -391,7 +400,7 @@ def provision(
             and existing.fingerprint == template.fingerprint
         )
         if not adopted:
-            _clear_the_way(backend, name, base, run)
+            _clear_the_way(backend, name, run, namespace=namespace)
             marker = Marker.new("worker", base, template.fingerprint, run)
             backend.clone(template.name, name, marker)
     return _fleet_database(backend, name, worker_id, template.name, template.fingerprint, started)
@@ -417,7 +426,7 @@ def provision_by_migrating(
     name = worker_database_name(base, worker_id, backend.name_limit, namespace)
     claim_run(backend, run)
     with backend.lock(f"dbfleet:database:{name}"):
-        _clear_the_way(backend, name, base, run)
+        _clear_the_way(backend, name, run, namespace=namespace)
         backend.create_empty(name, Marker.new("worker", base, "", run))
     try:
         _migrate_into(backend, name, migrator, environ, export)
@@ -426,13 +435,21 @@ def provision_by_migrating(
     return _fleet_database(backend, name, worker_id, "", "", started)
 
 
-def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bool = True) -> None:
+def _clear_the_way(
+    backend: Backend,
+    name: str,
+    run: Run,
+    *,
+    drop: bool = True,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
     """Make room for ``name``: refuse unmarked or live databases, drop dead leftovers.
 
     A leftover counts as dead only when its owner is provably gone *and* nobody is connected.
     """
     existing = backend.marker(name)
-    _refuse_unmarked(backend, name, existing, base)
+    _refuse_unmarked(backend, name, existing, namespace=namespace, source=source)
     if existing is None:
         return
     if not existing.owned_by(run):
@@ -464,7 +481,12 @@ class Reservation:
 
 
 def reserve(
-    backend: Backend, *, worker_ids: list[str], run: Run, namespace: str | None
+    backend: Backend,
+    *,
+    worker_ids: list[str],
+    run: Run,
+    namespace: str | None,
+    source: str = "",
 ) -> Reservation:
     """Claim every name the run needs before anything is created, in the controller (or the
     serial process), so that two runs started at the same instant cannot both pick them.
@@ -472,7 +494,8 @@ def reserve(
     A run whose names another live run holds takes a namespace of its own, derived from its run
     id, unless the user chose one; an unmarked database in the way still stops the run. A worker
     failing on its own would be reported by xdist as a crash and replaced under a new id, which
-    would hide the collision instead of resolving it.
+    would hide the collision instead of resolving it. ``source`` names the setting the URL
+    came from, for the refusal's advice.
     """
 
     def names(candidate: str | None) -> tuple[str, ...]:
@@ -482,16 +505,18 @@ def reserve(
         )
 
     if namespace is not None:
-        return Reservation(namespace, _claim(backend, names(namespace), run))
+        return Reservation(namespace, _claim(backend, names(namespace), run, namespace, source))
     try:
-        return Reservation(None, _claim(backend, names(None), run))
+        return Reservation(None, _claim(backend, names(None), run, None, source))
     except HeldByLiveRun as held:
         tag = run.id[:6]
         reason = f"{held.name} is held by a live run"
-        return Reservation(tag, _claim(backend, names(tag), run), reason)
+        return Reservation(tag, _claim(backend, names(tag), run, tag, source), reason)
 
 
-def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...]:
+def _claim(
+    backend: Backend, names: tuple[str, ...], run: Run, namespace: str | None, source: str
+) -> tuple[str, ...]:
     """Take every name's claim and check that nothing live is in the way; all or none."""
     claimed: list[str] = []
     try:
@@ -504,7 +529,7 @@ def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...
                 )
             claimed.append(name)
         for name in names:
-            _clear_the_way(backend, name, backend.base_name, run, drop=False)
+            _clear_the_way(backend, name, run, drop=False, namespace=namespace, source=source)
     except BaseException:
         for name in claimed:
             backend.release_exclusive(_name_claim(name))

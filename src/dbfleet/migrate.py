@@ -532,10 +532,11 @@ def _announce_alembic_steps(config: Any) -> None:
 def call_builder(function: Any, url: str) -> None:
     """Call a ``python:`` builder with a URL it can use as it is written.
 
-    A plain function gets the URL with a blocking driver (``+asyncpg`` becomes ``+psycopg``), so
-    ``create_engine(url)`` works; an ``async def`` is awaited here with the asyncio driver. A
-    builder that names ``sync_url`` or ``async_url`` parameters gets those by name (both, say,
-    to run ``metadata.create_all`` through ``run_sync`` on asyncpg, which takes DDL with ``%``).
+    A plain function gets the URL with a blocking driver (``+asyncpg`` becomes ``+psycopg``, or
+    ``+psycopg2`` where only that is installed), so ``create_engine(url)`` works; an ``async def``
+    is awaited here with the asyncio driver. A builder that names ``sync_url`` or ``async_url``
+    parameters gets those by name (both, say, to run ``metadata.create_all`` through ``run_sync``
+    on asyncpg, which takes DDL with ``%``).
     """
     import asyncio
     import inspect

@@ -272,7 +272,13 @@ def start(settings: Settings, workers: int, migrating: bool) -> Participant:
         ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
         # The claims last as long as the backend's connection, which stays open for the run
         # (it also holds the in-use lock on the template).
-        reservation = reserve(backend, worker_ids=ids, run=run, namespace=settings.namespace)
+        reservation = reserve(
+            backend,
+            worker_ids=ids,
+            run=run,
+            namespace=settings.namespace,
+            source=settings.url_source,
+        )
         template = None if migrating else _template(backend, settings, migrator, run)
         role: Role = "controller" if workers else "serial"
         state = FleetState(settings, role, run, base_url, template, embedded=embedded)
@@ -344,6 +350,7 @@ def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run
         run=run,
         environ=dict(os.environ),
         export=settings.export,
+        source=settings.url_source,
         cache=TemplateCache.at(settings.template_cache, backend),
     )
     changed = (

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend
 from dbfleet.django.counting import MigrationCounter
+from dbfleet.django.databases import TestDatabase
 from dbfleet.errors import MigrationError
 from dbfleet.imports import imported_project_files
 from dbfleet.migrate import log_path, report_failures, run_child
@@ -71,6 +72,27 @@ class DjangoMigrator:
         if not results:
             raise MigrationError(f"{self.spec!r} failed: the migrate child reported nothing")
         self.applied = int(json.loads(results[-1][len(RESULT) :])["applied"])
+
+
+def template_settings(
+    database: TestDatabase, version: str, nomigrations: bool = False, rebuild: str = ""
+) -> str:
+    """What besides the files decides a test database's schema: the migrator's ``settings``,
+    which the fingerprint hashes. The run and ``dbfleet doctor`` both take it from here, so the
+    doctor names the very template the next run reuses."""
+    from django.conf import settings as django_settings
+
+    return ";".join(
+        [
+            f"django:{database.alias}",
+            f"django={version}",
+            database.signature,
+            f"apps={list(django_settings.INSTALLED_APPS)}",
+            f"routers={list(django_settings.DATABASE_ROUTERS)}",
+            f"nomigrations={nomigrations}",
+            f"rebuild={rebuild}",
+        ]
+    )
 
 
 def schema_files(rootdir: Path, every_model: bool = False) -> list[Path]:
