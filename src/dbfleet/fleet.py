@@ -207,7 +207,8 @@ def _restore_or_build(
             try:
                 template_cache.save(cache.dumper, building, cache.folder, base, fingerprint)
             except (DbfleetError, OSError) as error:
-                note = note or f"template cache: the built template was not saved ({error})"
+                why = str(error).removeprefix("dbfleet: ")
+                note = note or f"template cache: the built template was not saved ({why})"
 
     _stage(backend, base, name, fingerprint, run, build, "building", source)
     return "built", note

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -68,17 +69,17 @@ class MysqlDumper:
         args, environ = self._connection()
         command = [str(tool.path), *args, "--single-transaction", "--routines", "--triggers"]
         command += ["--skip-comments", "--skip-dump-date", "--no-create-db", name]
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
-        )
-        assert process.stdout is not None
-        assert process.stderr is not None
-        with path.open("wb") as out:
-            for line in _without_sign(process.stdout):
-                out.write(line)
-        stderr = process.stderr.read().decode(errors="replace")
-        if process.wait() != 0:
-            raise self._failed(tool, f"save template {name}", stderr)
+        # Errors go to a file, not a pipe: a full stderr pipe nobody reads would stall the dump.
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=environ)
+            assert process.stdout is not None
+            with path.open("wb") as out:
+                for line in _without_sign(process.stdout):
+                    out.write(line)
+            if process.wait() != 0:
+                errors.seek(0)
+                said = errors.read().decode(errors="replace")
+                raise self._failed(tool, f"save template {name}", said)
         return "mysqldump"
 
     def unrestorable(self, written_by: str) -> str | None:

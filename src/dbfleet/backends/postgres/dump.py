@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -149,42 +150,41 @@ class PostgresDumper:
         psql = self._psql()
         if psql is None:
             raise DbfleetError(f"dbfleet: cannot restore {path}: no psql found")
-        script = subprocess.Popen(
-            [str(tool.path), "--no-owner", "--no-acl", "--file", "-", str(path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=environ,
-        )
-        assert script.stdout is not None
-        loader = subprocess.Popen(
-            [
-                str(psql.path),
-                "--no-psqlrc",
-                "--quiet",
-                "--single-transaction",
-                "--set",
-                "ON_ERROR_STOP=1",
-                *args,
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=environ,
-        )
-        assert loader.stdin is not None
-        try:
-            for line in _without_transaction_timeout(script.stdout):
-                loader.stdin.write(line)
-        except BrokenPipeError:
-            pass
-        finally:
-            loader.stdin.close()
-        loader_err = loader.stderr.read().decode(errors="replace") if loader.stderr else ""
-        script_err = script.stderr.read().decode(errors="replace") if script.stderr else ""
-        if loader.wait() != 0:
-            raise self._failed(psql, f"restore the cached template into {name}", loader_err)
-        if script.wait() != 0:
-            raise self._failed(tool, f"read {path}", script_err)
+        # Errors go to files, not pipes: a full stderr pipe nobody reads would stall either.
+        with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as loader_errors:
+            script = subprocess.Popen(
+                [str(tool.path), "--no-owner", "--no-acl", "--file", "-", str(path)],
+                stdout=subprocess.PIPE,
+                stderr=script_errors,
+                env=environ,
+            )
+            options = ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"]
+            loader = subprocess.Popen(
+                [str(psql.path), *options, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=loader_errors,
+                env=environ,
+            )
+            assert script.stdout is not None
+            assert loader.stdin is not None
+            try:
+                for line in _without_transaction_timeout(script.stdout):
+                    loader.stdin.write(line)
+            except BrokenPipeError:
+                pass  # psql stopped at an error: its own message says which
+            finally:
+                loader.stdin.close()
+            if loader.wait() != 0:
+                said = _read(loader_errors)
+                raise self._failed(psql, f"restore the cached template into {name}", said)
+            if script.wait() != 0:
+                raise self._failed(tool, f"read {path}", _read(script_errors))
+
+
+def _read(errors: IO[bytes]) -> str:
+    errors.seek(0)
+    return errors.read().decode(errors="replace")
 
 
 def _without_transaction_timeout(lines: IO[bytes]) -> Iterator[bytes]:
