@@ -46,7 +46,8 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         settings = resolve({}, environ, ini, rootdir)
     except DbfleetError as error:
         return [*findings, Finding("problem", "settings", str(error))]
-    findings += _url(settings)
+    url_findings = _url(settings)
+    findings += url_findings
     migrator, sources = None, []
     try:
         from dbfleet.migrate import parse_migrator
@@ -62,7 +63,9 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     findings += _globs(settings)
     findings.append(Finding("ok", "isolation", _isolation(settings)))
     findings += _drivers(settings)
-    if settings.url is not None and migrator is not None:
+    # An unusable URL is the url line's problem; asking the server too said it twice.
+    usable = all(finding.level != "problem" for finding in url_findings)
+    if settings.url is not None and migrator is not None and usable:
         findings += _server(settings, migrator)
     findings += _early_readers(ini, environ, rootdir, settings.export)
     if environ.get("PYTHONDONTWRITEBYTECODE"):
