@@ -73,5 +73,7 @@ def test_the_example_warm_run_migrates_nothing_and_an_edit_rebuilds_once(tmp_pat
     assert _template(_run(project, database)) == (rebuilt, "reused")
     # Only the current template is left, in dbfleet's folder beside the database: no clone,
     # no superseded template, and nothing of dbfleet's beside the database itself.
-    assert sorted(path.name for path in tmp_path.glob("**/test_library*")) == [f"{rebuilt}.sqlite3"]
+    assert sorted(path.name for path in tmp_path.glob("**/test_library*.sqlite3")) == [
+        f"{rebuilt}.sqlite3"
+    ]
     assert not list(tmp_path.glob("test_library*"))
