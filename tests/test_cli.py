@@ -30,6 +30,12 @@ def fleet(admin: psycopg.Connection[tuple[object, ...]], base_name: str) -> dict
     create_database(admin, names["old_template"], old)
     new = Marker.new("template", base_name, "2" * 64, dead_run())
     create_database(admin, names["template"], new)
+    # Two more templates of other migrations (other branches): three newer than the old one
+    # are kept, so the old one is superseded.
+    for index in (3, 4):
+        names[f"branch_{index}"] = f"{base_name}_tpl_b{index}"
+        branch = Marker.new("template", base_name, str(index) * 64, dead_run())
+        create_database(admin, names[f"branch_{index}"], branch)
     create_database(
         admin, names["dead_worker"], Marker.new("worker", base_name, "2" * 64, dead_run())
     )
@@ -74,7 +80,8 @@ def test_gc_drops_dead_and_superseded_and_never_unmarked_or_live(
     fleet: dict[str, str], base_url: str, databases: Callable[[], set[str]]
 ) -> None:
     assert main(["gc", "--url", base_url]) == 0
-    assert databases() == {fleet["template"], fleet["live_worker"], fleet["unmarked"]}
+    kept = {fleet["template"], fleet["branch_3"], fleet["branch_4"]}
+    assert databases() == {*kept, fleet["live_worker"], fleet["unmarked"]}
 
 
 def test_url_falls_back_to_the_environment(

@@ -21,9 +21,9 @@ def suite(
     return seeded_suite(pytester, base_url, monkeypatch)
 
 
-def _doctor(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def _doctor(path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     capsys.readouterr()
-    code = main(["doctor", str(path)])
+    code = main(["doctor", str(path), *args])
     return code, capsys.readouterr().out
 
 
@@ -35,21 +35,27 @@ def test_the_bundled_example_is_healthy_and_its_models_are_in_the_fingerprint(
     code, out = _doctor(EXAMPLE, capsys)
     assert code == 0, out
     assert "PROBLEM" not in out
-    assert "fingerprint  ledger/models.py" in out
     assert "url          embedded PostgreSQL" in out
+    # Concise by default: the files behind the fingerprint only with -v.
+    assert "fingerprint  ledger/models.py" not in out
+    assert "file(s) in the fingerprint (dbfleet doctor -v lists them)" in out
+    code, verbose = _doctor(EXAMPLE, capsys, "-v")
+    assert "fingerprint  ledger/models.py" in verbose
 
 
-def test_a_template_built_from_other_migrations_is_a_problem(
+def test_a_template_built_from_other_migrations_is_a_note_not_a_failure(
     suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The normal state after a migration edit: the next run rebuilds, nothing will fail, so
+    doctor can gate CI."""
     run(suite).assert_outcomes(passed=3)
     code, out = _doctor(suite.path, capsys)
     assert code == 0, out
     assert "is current: the next run reuses it" in out
     (suite.path / "schema.sql").write_text((suite.path / "schema.sql").read_text() + "\n-- v2\n")
     code, out = _doctor(suite.path, capsys)
-    assert code == 1
-    assert "PROBLEM template" in out
+    assert code == 0, out
+    assert "note    template" in out
     assert "was built from other migrations" in out
     assert SECRET not in out
     assert "(from DBFLEET_URL)" in out
@@ -103,3 +109,35 @@ def test_an_unparsable_url_is_one_problem_said_once(
     assert problems[0].startswith("PROBLEM url ")
     assert "cannot parse the database URL" in problems[0]
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_it_says_why_dbfleet_is_active_or_idle(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("DBFLEET_URL", "DBFLEET_MIGRATE", "DBFLEET_ISOLATION", "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", base_url)
+    pytester.makeini("[pytest]\n")
+    code, out = _doctor(pytester.path, capsys)
+    assert code == 0, out
+    assert "note    active       no: DATABASE_URL is set, but nothing asks for dbfleet" in out
+    pytester.makeini("[pytest]\ndbfleet_isolation = rollback\n")
+    code, out = _doctor(pytester.path, capsys)
+    assert "ok      active       yes: dbfleet_isolation (ini) asks for dbfleet" in out
+    assert "note    migrate      none configured: every database starts empty" in out
+    assert SECRET not in out
+
+
+def test_a_typo_in_a_setting_is_a_problem(
+    suite: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.makeini("[pytest]\ndbfleet_migrate = sql:schema.sql\ndbfleet_isolaton = rollback\n")
+    code, out = _doctor(suite.path, capsys)
+    assert code == 1
+    assert (
+        "PROBLEM settings     dbfleet: unknown setting dbfleet_isolaton in tox.ini; "
+        "did you mean dbfleet_isolation?"
+    ) in out

@@ -1,4 +1,4 @@
-"""The ``dbfleet`` command: list, gc, drop, doctor, bench, demo, plan and durations.
+"""The ``dbfleet`` command: list, gc, drop, adopt, doctor, bench, demo, plan and durations.
 
 ``main`` returns an exit code and never calls ``sys.exit`` below it; every DbfleetError becomes
 one line on stderr and exit code 2.
@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL
 
 from dbfleet import __version__
 from dbfleet.backends import open_backend
-from dbfleet.config import resolve
+from dbfleet.config import Settings, resolve
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import Collected, collect, remove
@@ -32,14 +32,19 @@ if TYPE_CHECKING:
     from dbfleet.bench.result import BenchResult
 
 
+def _settings_here(given: str | None, where: Path | None = None) -> tuple[Settings, Path]:
+    """The settings a pytest run in ``where`` (default: here) would resolve, and its rootdir."""
+    here = where or Path.cwd()
+    found = find_pytest_config(here)
+    rootdir, ini = (found[0].parent, found[1]) if found else (here, {})
+    return resolve({"url": given}, os.environ, ini, rootdir), rootdir
+
+
 def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]:
     """The server the plugin would use in ``where`` (default: here): ``--url``, else the same
     sources in the same order as a pytest run there (``DBFLEET_URL``, ``dbfleet_url`` with
     ``env:NAME``, then ``DATABASE_URL`` and the other ``dbfleet_export`` variables)."""
-    here = where or Path.cwd()
-    found = find_pytest_config(here)
-    rootdir, ini = (found[0].parent, found[1]) if found else (here, {})
-    settings = resolve({"url": given}, os.environ, ini, rootdir)
+    settings, rootdir = _settings_here(given, where)
     if settings.embedded is not None:
         embedded = settings.embedded
         return start_embedded(rootdir, embedded.database, embedded.drivername)
@@ -49,6 +54,21 @@ def _server_url(given: str | None, where: Path | None = None) -> tuple[URL, Any]
             "dbfleet_url in the project's pytest configuration"
         )
     return parse_url(settings.url), None
+
+
+def _server_urls(given: str | None) -> list[URL]:
+    """The servers ``list``, ``gc`` and ``drop`` act on: a Django suite's test databases (read
+    from ``DATABASES``, as its runs read them) when no ``--url`` is given, else ``_server_url``."""
+    if given is None:
+        from dbfleet.django.command import suite_urls
+
+        here = Path.cwd()
+        found = find_pytest_config(here)
+        if found is not None:
+            urls = suite_urls(found[1], os.environ, found[0].parent)
+            if urls:
+                return urls
+    return [_server_url(given)[0]]
 
 
 def _age(seconds: float) -> str:
@@ -63,13 +83,18 @@ def _alive(alive: bool | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """This project's databases (its base name's); every dbfleet database with ``--all``, since
+    """This project's databases (its base names'); every dbfleet database with ``--all``, since
     a shared server holds other projects' too and they are not this project's business."""
-    url, _server = _server_url(args.url)
+    for url in _server_urls(args.url):
+        _list(url, every=args.all)
+    return 0
+
+
+def _list(url: URL, *, every: bool) -> None:
     backend = open_backend(url)
     try:
         managed = backend.list_managed()
-        base = None if args.all else backend.base_name
+        base = None if every else backend.base_name
     finally:
         backend.close()
     print(f"server: {redacted(url)}")
@@ -78,7 +103,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not managed:
         mine = "" if base is None else f" for {base} (--all lists every base's)"
         print(f"no databases managed by dbfleet{mine}")
-        return 0
+        return
     rows = [("NAME", "KIND", "FINGERPRINT", "AGE", "OWNER", "STATUS")]
     now = time.time()
     for db in managed:
@@ -98,17 +123,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
-    return 0
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    url, _server = _server_url(args.url)
-    backend = open_backend(url)
-    try:
-        base = None if args.all_bases else backend.base_name
-        found = collect(backend, base=base, dry_run=args.dry_run)
-    finally:
-        backend.close()
+    found: list[Collected] = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        try:
+            base = None if args.all_bases else backend.base_name
+            found += collect(backend, base=base, dry_run=args.dry_run)
+        finally:
+            backend.close()
     return _say_dropped(found, args.dry_run, "nothing to collect")
 
 
@@ -123,22 +148,71 @@ def _say_dropped(found: Sequence[Collected], dry_run: bool, nothing: str) -> int
 
 def cmd_drop(args: argparse.Namespace) -> int:
     """Remove what dbfleet made for the URL's base (templates with --templates)."""
+    found: list[Collected] = []
+    bases = []
+    for url in _server_urls(args.url):
+        backend = open_backend(url)
+        bases.append(backend.base_name)
+        try:
+            found += remove(
+                backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
+            )
+        finally:
+            backend.close()
+    return _say_dropped(found, args.dry_run, f"nothing of {', '.join(bases)} to drop")
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """List the unmarked databases on this project's names, then, once confirmed, drop
+    exactly those: how a hand-written conftest's leftovers stop blocking the first run."""
+    from dbfleet.adopt import in_the_way, size, take_over
+
     url, _server = _server_url(args.url)
+    namespace = _settings_here(args.url)[0].namespace
     backend = open_backend(url)
     try:
-        found = remove(
-            backend, base=backend.base_name, templates=args.templates, dry_run=args.dry_run
-        )
+        found = in_the_way(backend, namespace)
+        print(f"server: {redacted(url)}")
+        if not found:
+            print("nothing in the way: every database on this project's names is dbfleet's own")
+            return 0
+        print(f"{len(found)} database(s) on this project's names were not created by dbfleet:")
+        width = max(len(item.name) for item in found)
+        for item in found:
+            print(f"  {item.name.ljust(width)}  {size(item.contents)}")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(
+                    "dbfleet adopt: not dropped; re-run with --yes to drop exactly these",
+                    file=sys.stderr,
+                )
+                return 1
+            answer = input("drop them? dbfleet will then create its own in their place [y/N] ")
+            if answer.strip().lower() != "y":
+                print("nothing dropped")
+                return 1
+        names = [item.name for item in found]
+        dropped = take_over(backend, names, namespace)
     finally:
         backend.close()
-    return _say_dropped(found, args.dry_run, f"nothing of {backend.base_name} to drop")
+    for name in dropped:
+        print(f"dropped {name}")
+    kept = [name for name in names if name not in dropped]
+    if kept:
+        print(
+            f"dbfleet adopt: {', '.join(kept)} kept: in use or changed since the listing; "
+            "close its sessions and run dbfleet adopt again",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """What the project's dbfleet set-up is, one line each; exit 1 on a problem."""
     from dbfleet.doctor import main_lines
 
-    lines, code = main_lines(Path(args.path).resolve())
+    lines, code = main_lines(Path(args.path).resolve(), verbose=args.verbose)
     for line in lines:
         print(line)
     return code
@@ -461,11 +535,29 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="collect for every base on the server, not only the URL's base name",
             )
+    adopt = commands.add_parser(
+        "adopt",
+        help="drop the databases without dbfleet's marker that sit on this project's names",
+        description="List every database on a name this project's runs use (the base, "
+        "base_gwN, templates) that dbfleet did not create, such as a hand-written conftest's "
+        "leftovers, with its tables and size; once confirmed (a typed y, or --yes), drop "
+        "exactly those, so that dbfleet can create its own.",
+    )
+    adopt.add_argument(
+        "--url",
+        help="server URL (default: what a pytest run here would use: DBFLEET_URL, "
+        "dbfleet_url, DATABASE_URL)",
+    )
+    adopt.add_argument("--yes", action="store_true", help="drop without asking (for scripts)")
+    adopt.set_defaults(func=cmd_adopt)
     doctor = commands.add_parser(
         "doctor",
         help="say what the project's dbfleet set-up is and what will trip it; exit 1 on a problem",
     )
     doctor.add_argument("path", nargs="?", default=".", help="the project's directory")
+    doctor.add_argument(
+        "-v", "--verbose", action="store_true", help="also list every file in the fingerprint"
+    )
     doctor.set_defaults(func=cmd_doctor)
     bench = commands.add_parser(
         "bench",

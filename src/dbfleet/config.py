@@ -5,9 +5,10 @@ Resolution is a pure function of three mappings, so precedence is unit-tested wi
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +73,19 @@ class Settings:
     isolation: IsolationSettings = IsolationSettings()
     #: Which setting the URL came from, for the header line (``DATABASE_URL``, ``DBFLEET_URL``).
     url_source: str = ""
+    #: What told dbfleet that this project wants it (``dbfleet_migrate (ini)``, ``DBFLEET_URL``
+    #: …); empty when nothing did, and then a URL found in ``DATABASE_URL`` alone is not used.
+    opted_in: str = ""
+
+    @property
+    def has_target(self) -> bool:
+        """Whether a server to provision on is configured, opted in or not."""
+        return self.embedded is not None or self.url is not None
 
     @property
     def active(self) -> bool:
-        return self.embedded is not None or self.url is not None
+        """Whether a pytest run provisions: a target, and the project asked for dbfleet."""
+        return self.has_target and bool(self.opted_in)
 
 
 def _first(*values: str | None) -> str | None:
@@ -87,8 +97,12 @@ def resolve(
     environ: Mapping[str, str],
     ini: Mapping[str, object],
     rootdir: Path,
+    opted_in: str = "",
 ) -> Settings:
-    """Command line beats environment beats ini, option by option."""
+    """Command line beats environment beats ini, option by option.
+
+    ``opted_in`` says what asked for dbfleet; a URL given as a dbfleet setting asks by itself.
+    """
     export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
     url, source = _url(cli, environ, ini, export)
     embedded: Embedded | None = None
@@ -123,7 +137,70 @@ def resolve(
         namespace=namespace,
         isolation=resolve_isolation(cli, environ, ini),
         url_source=source,
+        opted_in=opted_in or (source if source and source not in export else ""),
     )
+
+
+#: Every ini key dbfleet reads. Any other ``dbfleet_*`` key is a typo, refused with the closest
+#: of these: pytest's own warning for it comes at the end of a run whose settings it changed.
+INI_KEYS = (
+    "dbfleet_check_leaks",
+    "dbfleet_django",
+    "dbfleet_durations",
+    "dbfleet_export",
+    "dbfleet_fingerprint",
+    "dbfleet_fresh_pool",
+    "dbfleet_isolation",
+    "dbfleet_migrate",
+    "dbfleet_namespace",
+    "dbfleet_shard_plan",
+    "dbfleet_unit",
+    "dbfleet_url",
+    "dbfleet_warm_workers",
+)
+
+#: The environment variables that are dbfleet settings (and so a project's opt-in).
+ENV_SETTINGS = (
+    "DBFLEET_URL",
+    "DBFLEET_MIGRATE",
+    "DBFLEET_NAMESPACE",
+    "DBFLEET_ISOLATION",
+    "DBFLEET_CHECK_LEAKS",
+)
+
+
+def check_ini_keys(keys: Mapping[str, str]) -> None:
+    """Refuse a ``dbfleet_*`` key dbfleet does not read, naming the closest one it does;
+    ``keys`` maps each key to where it was written (``pytest.ini``, ``-o``)."""
+    unknown = sorted(key for key in keys if key.startswith("dbfleet_") and key not in INI_KEYS)
+    if not unknown:
+        return
+    key, where = unknown[0], keys[unknown[0]]
+    close = difflib.get_close_matches(key, INI_KEYS, n=1, cutoff=0.6)
+    fix = f"did you mean {close[0]}?" if close else "the keys are " + ", ".join(INI_KEYS)
+    raise ConfigError(f"dbfleet: unknown setting {key} in {where}; {fix}")
+
+
+def opt_in(
+    ini_keys: Iterable[str],
+    flags: Iterable[str],
+    environ: Mapping[str, str],
+    loaded_explicitly: bool,
+) -> str:
+    """What says this project wants dbfleet, or "": a ``dbfleet_*`` ini key, a ``--dbfleet-*``
+    flag, a ``DBFLEET_*`` setting in the environment, or ``-p dbfleet`` with plugin autoload
+    off. ``DATABASE_URL`` alone never is: installing the package must not change a project
+    that never asked for it."""
+    key = next((key for key in sorted(ini_keys) if key.startswith("dbfleet_")), None)
+    if key is not None:
+        return f"{key} (ini)"
+    flag = next(iter(sorted(flags)), None)
+    if flag is not None:
+        return flag
+    variable = next((name for name in ENV_SETTINGS if environ.get(name, "").strip()), None)
+    if variable is not None:
+        return variable
+    return "-p dbfleet" if loaded_explicitly else ""
 
 
 #: Set by dbfleet to the value it exported: a variable holding it was written by dbfleet (a

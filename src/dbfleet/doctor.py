@@ -2,8 +2,10 @@
 each, and the traps dbfleet can see coming before a run falls into them.
 
 Every check reads; nothing is created. A finding is ``ok``, a ``note`` (worth knowing, costs
-time at most) or a ``problem`` (a run will fail, or pass for the wrong reason); the command exits
-1 when there is a problem.
+time at most: a template that is merely out of date is the normal state after a migration edit)
+or a ``problem`` (a run will fail, or pass for the wrong reason); the command exits 1 only when
+there is a problem, so it can gate CI. Concise by default: ``-v`` adds the detail lines (every
+file in the fingerprint), which on a real project run to hundreds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dbfleet.config import Settings, resolve
+from dbfleet.config import ENV_SETTINGS, Settings, check_ini_keys, opt_in, resolve
 from dbfleet.errors import DbfleetError
 from dbfleet.inifile import find_pytest_config
 
@@ -28,6 +30,8 @@ class Finding:
     level: Level
     topic: str
     text: str
+    #: Shown only with ``-v``.
+    detail: bool = False
 
     def line(self) -> str:
         mark = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}[self.level]
@@ -43,9 +47,16 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     rootdir = path.parent
     findings = [Finding("ok", "config", str(path))]
     try:
-        settings = resolve({}, environ, ini, rootdir)
+        check_ini_keys(dict.fromkeys(ini, path.name))
+        wanted = opt_in(ini, _flags(ini, environ), environ, loaded_explicitly=False)
+        settings = resolve({}, environ, ini, rootdir, opted_in=wanted)
     except DbfleetError as error:
         return [*findings, Finding("problem", "settings", str(error))]
+    django = _django(ini, environ, settings)
+    if django is not None:
+        active = "yes: a pytest-django suite (dbfleet_django = false turns dbfleet off)"
+        return [*findings, Finding("ok", "active", active), *django]
+    findings += _activation(settings)
     url_findings = _url(settings)
     findings += url_findings
     migrator, sources = None, []
@@ -56,10 +67,16 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         sources = migrator.sources()
     except DbfleetError as error:
         findings.append(Finding("problem", "migrate", str(error)))
-    if migrator is not None:
-        kind = settings.migrate or "none (empty databases)"
-        findings.append(Finding("ok", "migrate", f"{kind}; {len(sources)} file(s) it reads:"))
-        findings += [Finding("ok", "fingerprint", _relative(p, rootdir)) for p in sources]
+    if migrator is not None and settings.migrate is None:
+        text = "none configured: every database starts empty (set dbfleet_migrate)"
+        findings.append(Finding("note", "migrate", text))
+    elif migrator is not None:
+        more = "" if len(sources) < 2 else " (dbfleet doctor -v lists them)"
+        text = f"{settings.migrate}; {len(sources)} file(s) in the fingerprint{more}"
+        findings.append(Finding("ok", "migrate", text))
+        findings += [
+            Finding("ok", "fingerprint", _relative(p, rootdir), detail=True) for p in sources
+        ]
     findings += _globs(settings)
     findings.append(Finding("ok", "isolation", _isolation(settings)))
     findings += _drivers(settings)
@@ -67,6 +84,7 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     usable = all(finding.level != "problem" for finding in url_findings)
     if settings.url is not None and migrator is not None and usable:
         findings += _server(settings, migrator)
+        findings += _in_the_way(settings)
     findings += _early_readers(ini, environ, rootdir, settings.export)
     if environ.get("PYTHONDONTWRITEBYTECODE"):
         findings.append(
@@ -77,6 +95,57 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
                 "module's asserts again at start-up; unset it for faster workers",
             )
         )
+    return findings
+
+
+def _flags(ini: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """The ``--dbfleet-*`` flags a plain ``pytest`` here would get from addopts."""
+    addopts = ini.get("addopts", "")
+    words = list(addopts) if isinstance(addopts, list) else shlex.split(str(addopts))
+    words += shlex.split(environ.get("PYTEST_ADDOPTS", ""))
+    return [word.partition("=")[0] for word in words if word.startswith("--dbfleet-")]
+
+
+def _activation(settings: Settings) -> list[Finding]:
+    """Whether a plain ``pytest`` here provisions, and why (not)."""
+    if settings.active:
+        return [Finding("ok", "active", f"yes: {settings.opted_in} asks for dbfleet")]
+    if settings.has_target:
+        text = (
+            f"no: {settings.url_source} is set, but nothing asks for dbfleet, so pytest runs as "
+            "if it were not installed; add a dbfleet_* setting (e.g. dbfleet_migrate) to the "
+            f"pytest configuration, or set {' or '.join(ENV_SETTINGS[:2])}"
+        )
+        return [Finding("note", "active", text)]
+    return [Finding("note", "active", "no: no URL configured, so pytest runs as without dbfleet")]
+
+
+def _django(
+    ini: Mapping[str, Any], environ: Mapping[str, str], settings: Settings
+) -> list[Finding] | None:
+    """A pytest-django suite's findings, read from ``DATABASES`` as its runs read them; None
+    when the project is no Django suite. Its runs need no URL, so none is asked for."""
+    from dbfleet.django.command import django_findings, django_suite
+
+    suite = django_suite(ini, environ, settings.rootdir)
+    if suite is None:
+        return None
+    found = django_findings(suite, environ, settings.fingerprint)
+    findings = [Finding(level, topic, text) for level, topic, text in found]
+    if settings.active and settings.url_source not in settings.export:
+        # The plugin refuses this combination (plugin._for_django): say so before a run does.
+        where = settings.url_source or "dbfleet_url = embedded"
+        findings.append(
+            Finding(
+                "problem",
+                "url",
+                f"{where} names a database, but this Django suite's databases come from "
+                "DATABASES and pytest will refuse to start; remove it, or set "
+                "dbfleet_django = false to provision that URL instead",
+            )
+        )
+    findings += _globs(settings)
+    findings.append(Finding("ok", "isolation", _isolation(settings)))
     return findings
 
 
@@ -175,15 +244,43 @@ def _server(settings: Settings, migrator: Any) -> list[Finding]:
         stale = ", ".join(sorted(db.name for db in templates))
         findings.append(
             Finding(
-                "problem",
+                "note",
                 "template",
                 f"{stale} was built from other migrations than today's; the next run builds "
-                f"{name} (run pytest once, or dbfleet drop --templates to clear the old one)",
+                f"{name} (dbfleet gc drops the old one once it is no longer needed)",
             )
         )
     else:
         findings.append(Finding("note", "template", f"{name} not built yet: the first run does"))
     return findings
+
+
+def _in_the_way(settings: Settings) -> list[Finding]:
+    """Unmarked databases on the project's names: a run refuses them, so they are a problem
+    until ``dbfleet adopt`` (or the user) clears them."""
+    from dbfleet.adopt import in_the_way
+    from dbfleet.backends import open_backend
+    from dbfleet.urls import parse_url
+
+    assert settings.url is not None
+    try:
+        backend = open_backend(parse_url(settings.url))
+        try:
+            found = [item.name for item in in_the_way(backend, settings.namespace)]
+        finally:
+            backend.close()
+    except DbfleetError:
+        return []  # _server already said why the server cannot be read
+    if not found:
+        return [Finding("ok", "in the way", "no database without dbfleet's marker on its names")]
+    return [
+        Finding(
+            "problem",
+            "in the way",
+            f"{', '.join(found)} not created by dbfleet, so every run needing them is refused; "
+            "`dbfleet adopt` lists their size and drops them once you confirm",
+        )
+    ]
 
 
 def _early_readers(
@@ -238,8 +335,12 @@ def _reads_at_import(path: Path, names: Sequence[str]) -> bool:
     return False
 
 
-def main_lines(directory: Path) -> tuple[list[str], int]:
-    """The report and the exit code: 1 when any finding is a problem."""
+def main_lines(directory: Path, verbose: bool = False) -> tuple[list[str], int]:
+    """The report and the exit code: 1 when any finding is a problem. Problems come last, where
+    the eye lands after the command returns, each once."""
     findings = diagnose(directory, os.environ)
+    shown = [f for f in findings if verbose or not f.detail]
+    shown.sort(key=lambda f: f.level == "problem")
+    lines = list(dict.fromkeys(f.line() for f in shown))
     code = 1 if any(f.level == "problem" for f in findings) else 0
-    return [f.line() for f in findings], code
+    return lines, code

@@ -23,6 +23,14 @@ class MigrationError(DbfleetError):
     """Building the template's schema failed; the half-built database has already been dropped."""
 
 
+class Interrupted(DbfleetError):
+    """Ctrl-C while dbfleet was building or cloning; whatever was half-made is already dropped.
+
+    Not a usage error: the plugin prints the sentence and exits as pytest does when
+    interrupted, without the traceback a ``KeyboardInterrupt`` raised at start-up would print.
+    """
+
+
 class OwnershipError(DbfleetError):
     """A database dbfleet needs exists but is not dbfleet's to drop, or belongs to a live run."""
 

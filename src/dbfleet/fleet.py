@@ -8,16 +8,20 @@ taken over.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbfleet.backends.base import Backend
-from dbfleet.errors import HeldByLiveRun, MigrationError, Unmarked
+from dbfleet import progress
+from dbfleet.adopt import in_the_way, refusal
+from dbfleet.backends.base import Backend, ManagedDatabase
+from dbfleet.errors import HeldByLiveRun, Interrupted, MigrationError, Unmarked
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
-from dbfleet.marker import Marker, Run, run_lock, staging_run
+from dbfleet.marker import Marker, Run, run_lock, staging_name, staging_run
 from dbfleet.migrate import Migrator
 from dbfleet.urls import SecretURL, connectable, fit_identifier, redacted, worker_database_name
 
@@ -29,6 +33,8 @@ class Template:
     reused: bool
     seconds: float
     dropped_stale: tuple[str, ...] = ()
+    #: The files whose change made this build necessary, when the last fingerprint is known.
+    changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ def ensure_template(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    source: str = "",
 ) -> Template:
     """Reuse the template named by the fingerprint, or build it under another name first.
 
@@ -105,10 +112,10 @@ def ensure_template(
         marker = backend.marker(name)
         reused = marker is not None and marker.kind == "template"
         if not reused:
-            _refuse_unmarked(backend, name, marker, base)
+            _refuse_unmarked(backend, name, marker, source=source)
             if marker is not None:
                 backend.drop(name)
-            _build(backend, base, name, migrator, fingerprint, run, environ, export)
+            _build(backend, base, name, migrator, fingerprint, run, environ, export, source)
         stale = _drop_stale_templates(backend, base, keep=name)
     return Template(name, fingerprint.digest, reused, time.perf_counter() - started, stale)
 
@@ -122,15 +129,25 @@ def _build(
     run: Run,
     environ: dict[str, str],
     export: tuple[str, ...],
+    source: str,
 ) -> None:
     building = building_name(base, fingerprint, backend.name_limit)
     leftover = backend.marker(building)
-    _refuse_unmarked(backend, building, leftover, base)
+    _refuse_unmarked(backend, building, leftover, source=source)
     if leftover is not None:
         backend.drop(building)
-    backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
     try:
-        _migrate_into(backend, building, migrator, environ, export)
+        backend.create_empty(building, Marker.new("building", base, fingerprint.digest, run))
+        with progress.shown(f"building template {name}"):
+            _migrate_into(backend, building, migrator, environ, export)
+    except KeyboardInterrupt:
+        with _uninterruptible():
+            # Also the staging name ``create_empty`` may have been stopped under.
+            for half_made in (building, staging_name(building, run.id)):
+                backend.drop(half_made)
+        raise Interrupted(
+            f"dbfleet: interrupted while building template {name}; nothing was kept"
+        ) from None
     except MigrationError as error:
         raise MigrationError(
             f"dbfleet: building template {name} failed: migration {error}; "
@@ -153,25 +170,49 @@ def _migrate_into(
     try:
         migrator.migrate(backend, name, url, child_environ)
     except BaseException:
-        backend.drop(name)
+        with _uninterruptible():
+            backend.drop(name)
         raise
 
 
+@contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """A second Ctrl-C while a half-built database is dropped would leave it behind: the drop
+    is short, so SIGINT waits until it is done (only the main thread can change handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+#: Templates kept per base: a branch switch, a revert or ``--create-db`` back and forth reuses
+#: one of these instead of migrating again. Older ones are dropped once no run uses them.
+KEPT_TEMPLATES = 3
+
+
+def _superseded(templates: list[ManagedDatabase], keep: str | None = None) -> list[str]:
+    """The templates of one base beyond the newest ``KEPT_TEMPLATES`` (``keep``, the one a
+    run is about to use, always counts among those kept)."""
+    ordered = sorted(templates, key=lambda db: (db.name != keep, -db.marker.created))
+    return [db.name for db in ordered[KEPT_TEMPLATES:]]
+
+
 def _drop_stale_templates(backend: Backend, base: str, keep: str) -> tuple[str, ...]:
-    """Drop this base's templates built before ``keep`` that no live run still clones from;
-    a newer one (another branch's) stays."""
+    """Drop this base's templates beyond the newest few that no live run still clones from."""
     templates = [db for db in backend.list_managed() if db.marker.base == base]
     templates = [db for db in templates if db.marker.kind == "template"]
-    kept = next((db.marker.created for db in templates if db.name == keep), None)
-    if kept is None:
+    if not any(db.name == keep for db in templates):
         return ()
     dropped = []
-    for db in templates:
-        if db.marker.created < kept:
-            with _exclusively(backend, _in_use(db.name)) as unused:
-                if unused:
-                    backend.drop(db.name)
-                    dropped.append(db.name)
+    for name in _superseded(templates, keep):
+        with _exclusively(backend, _in_use(name)) as unused:
+            if unused:
+                backend.drop(name)
+                dropped.append(name)
     return tuple(dropped)
 
 
@@ -186,15 +227,20 @@ def _exclusively(backend: Backend, key: str) -> Iterator[bool]:
             backend.release_exclusive(key)
 
 
-def _refuse_unmarked(backend: Backend, name: str, marker: Marker | None, base: str) -> None:
+def _refuse_unmarked(
+    backend: Backend,
+    name: str,
+    marker: Marker | None,
+    *,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
+    """Stop at an unmarked ``name``, naming every unmarked database on the project's names at
+    once (not only the first one met), so clearing them takes one failed run, not one each."""
     if marker is None and backend.exists(name):
-        raise Unmarked(
-            f"dbfleet: database {name} exists but was not created by dbfleet, so dbfleet will "
-            f"not touch it; point dbfleet_url at another database name than {base!r} "
-            "or drop it yourself (a leftover of dbfleet 0.1, which cannot prove it is one, "
-            "too)",
-            name,
-        )
+        found = [item.name for item in in_the_way(backend, namespace)]
+        names = found if name in found else [name, *found]
+        raise Unmarked(refusal(names, backend.base_name, source), name)
 
 
 def claim_run(backend: Backend, run: Run) -> None:
@@ -254,7 +300,7 @@ def provision(
             and existing.fingerprint == template.fingerprint
         )
         if not adopted:
-            _clear_the_way(backend, name, base, run)
+            _clear_the_way(backend, name, run, namespace=namespace)
             marker = Marker.new("worker", base, template.fingerprint, run)
             backend.clone(template.name, name, marker)
     return _fleet_database(backend, name, worker_id, template.name, template.fingerprint, started)
@@ -280,7 +326,7 @@ def provision_by_migrating(
     name = worker_database_name(base, worker_id, backend.name_limit, namespace)
     claim_run(backend, run)
     with backend.lock(f"dbfleet:database:{name}"):
-        _clear_the_way(backend, name, base, run)
+        _clear_the_way(backend, name, run, namespace=namespace)
         backend.create_empty(name, Marker.new("worker", base, "", run))
     try:
         _migrate_into(backend, name, migrator, environ, export)
@@ -289,13 +335,21 @@ def provision_by_migrating(
     return _fleet_database(backend, name, worker_id, "", "", started)
 
 
-def _clear_the_way(backend: Backend, name: str, base: str, run: Run, *, drop: bool = True) -> None:
+def _clear_the_way(
+    backend: Backend,
+    name: str,
+    run: Run,
+    *,
+    drop: bool = True,
+    namespace: str | None = None,
+    source: str = "",
+) -> None:
     """Make room for ``name``: refuse unmarked or live databases, drop dead leftovers.
 
     A leftover counts as dead only when its owner is provably gone *and* nobody is connected.
     """
     existing = backend.marker(name)
-    _refuse_unmarked(backend, name, existing, base)
+    _refuse_unmarked(backend, name, existing, namespace=namespace, source=source)
     if existing is None:
         return
     if not existing.owned_by(run):
@@ -327,7 +381,12 @@ class Reservation:
 
 
 def reserve(
-    backend: Backend, *, worker_ids: list[str], run: Run, namespace: str | None
+    backend: Backend,
+    *,
+    worker_ids: list[str],
+    run: Run,
+    namespace: str | None,
+    source: str = "",
 ) -> Reservation:
     """Claim every name the run needs before anything is created, in the controller (or the
     serial process), so that two runs started at the same instant cannot both pick them.
@@ -335,7 +394,8 @@ def reserve(
     A run whose names another live run holds takes a namespace of its own, derived from its run
     id, unless the user chose one; an unmarked database in the way still stops the run. A worker
     failing on its own would be reported by xdist as a crash and replaced under a new id, which
-    would hide the collision instead of resolving it.
+    would hide the collision instead of resolving it. ``source`` names the setting the URL
+    came from, for the refusal's advice.
     """
 
     def names(candidate: str | None) -> tuple[str, ...]:
@@ -345,16 +405,18 @@ def reserve(
         )
 
     if namespace is not None:
-        return Reservation(namespace, _claim(backend, names(namespace), run))
+        return Reservation(namespace, _claim(backend, names(namespace), run, namespace, source))
     try:
-        return Reservation(None, _claim(backend, names(None), run))
+        return Reservation(None, _claim(backend, names(None), run, None, source))
     except HeldByLiveRun as held:
         tag = run.id[:6]
         reason = f"{held.name} is held by a live run"
-        return Reservation(tag, _claim(backend, names(tag), run), reason)
+        return Reservation(tag, _claim(backend, names(tag), run, tag, source), reason)
 
 
-def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...]:
+def _claim(
+    backend: Backend, names: tuple[str, ...], run: Run, namespace: str | None, source: str
+) -> tuple[str, ...]:
     """Take every name's claim and check that nothing live is in the way; all or none."""
     claimed: list[str] = []
     try:
@@ -367,7 +429,7 @@ def _claim(backend: Backend, names: tuple[str, ...], run: Run) -> tuple[str, ...
                 )
             claimed.append(name)
         for name in names:
-            _clear_the_way(backend, name, backend.base_name, run, drop=False)
+            _clear_the_way(backend, name, run, drop=False, namespace=namespace, source=source)
     except BaseException:
         for name in claimed:
             backend.release_exclusive(_name_claim(name))
@@ -425,17 +487,19 @@ class Collected:
 def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collected]:
     """What ``dbfleet gc`` drops (or, dry, would drop): only what is provably dead.
 
-    A template goes when a newer one of its base exists and no live run holds its in-use claim;
+    A template goes when ``KEPT_TEMPLATES`` newer ones of its base exist and no live run holds
+    its in-use claim;
     any other database when its owner's process is gone, its run's lock is free and nobody is
     connected; a staging database when its run's lock is free. ``base`` limits it to one base
     (a staging database not yet signed names no base, so only an all-bases gc takes it).
     """
     everything = backend.list_managed()
     managed = [db for db in everything if base is None or db.marker.base == base]
-    newest: dict[str, float] = {}
+    by_base: dict[str, list[ManagedDatabase]] = {}
     for db in managed:
         if db.marker.kind == "template":
-            newest[db.marker.base] = max(newest.get(db.marker.base, 0.0), db.marker.created)
+            by_base.setdefault(db.marker.base, []).append(db)
+    superseded = {name for templates in by_base.values() for name in _superseded(templates)}
     found: list[Collected] = []
 
     def take(name: str, kind: str, reason: str, claim: str | None = None) -> None:
@@ -444,8 +508,9 @@ def collect(backend: Backend, *, base: str | None, dry_run: bool) -> list[Collec
     for db in managed:
         marker = db.marker
         if marker.kind == "template":
-            if marker.created < newest[marker.base]:
-                take(db.name, marker.kind, "superseded template, no run uses it", _in_use(db.name))
+            if db.name in superseded:
+                reason = f"superseded ({KEPT_TEMPLATES} newer kept), no run uses it"
+                take(db.name, marker.kind, reason, _in_use(db.name))
         elif (
             marker.owner_alive() is False
             and run_gone(backend, marker.run)

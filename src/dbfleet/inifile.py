@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 #: pytest's configuration files, in the order pytest looks for them in each directory.
-CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+CONFIG_FILES = (
+    "pytest.toml",
+    ".pytest.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -23,12 +31,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _pytest_options(path: Path) -> dict[str, Any] | None:
     """The pytest options in ``path``; None when the file is not a pytest configuration (a
-    ``pyproject.toml`` without ``[tool.pytest.ini_options]``, a ``tox.ini`` without
-    ``[pytest]``), which pytest skips on its way up too."""
-    if path.name == "pyproject.toml":
-        options = _read_toml(path).get("tool", {}).get("pytest", {}).get("ini_options")
+    ``pyproject.toml`` without ``[tool.pytest]``, a ``tox.ini`` without ``[pytest]``), which
+    pytest skips on its way up too."""
+    if path.suffix == ".toml":
+        document = _read_toml(path)
+        dedicated = path.name in ("pytest.toml", ".pytest.toml")
+        if dedicated or (path.name != "pyproject.toml" and "pytest" in document):
+            table = document.get("pytest", {})
+            return table if isinstance(table, dict) else {}
+        tool = document.get("tool", {}).get("pytest")
+        if not isinstance(tool, dict):
+            return None
+        # pytest 9's native [tool.pytest] table, or the older [tool.pytest.ini_options].
+        native = {key: value for key, value in tool.items() if key != "ini_options"}
+        options = native or tool.get("ini_options")
         return options if isinstance(options, dict) else None
     parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep keys as written
     parser.read(path, encoding="utf-8")
     section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
     if path.name in ("pytest.ini", ".pytest.ini") and not parser.has_section(section):
@@ -46,3 +65,11 @@ def find_pytest_config(directory: Path) -> tuple[Path, dict[str, Any]] | None:
             if options is not None:
                 return path, options
     return None
+
+
+def read_options(path: Path) -> dict[str, Any]:
+    """The pytest options of the configuration file pytest chose (``config.inipath``)."""
+    try:
+        return _pytest_options(path) or {}
+    except (OSError, ValueError, configparser.Error):
+        return {}  # pytest read it; whatever it found wrong, it has said

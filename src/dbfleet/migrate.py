@@ -8,21 +8,30 @@ and an application imported here, pointed at the template, would keep that URL f
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.machinery import PathFinder
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import URL
 
+from dbfleet import progress
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
 from dbfleet.faults import point
 from dbfleet.imports import imported_project_files
+from dbfleet.jsonfile import make_folder
 from dbfleet.urls import connectable, scrub
 
 
@@ -56,6 +65,8 @@ class NoMigrator:
 class AlembicMigrator:
     spec: str
     ini: Path
+    #: The project's root: its ``.dbfleet`` folder keeps the output of a failed run.
+    rootdir: Path
 
     def sources(self) -> list[Path]:
         # Read through Config's getters: ScriptDirectory.from_config would prepend to sys.path.
@@ -107,6 +118,7 @@ class AlembicMigrator:
             url=url,
             environ=environ,
             spec=self.spec,
+            log=log_path(self.rootdir, backend.base_name),
         )
 
 
@@ -156,6 +168,7 @@ class PythonMigrator:
             url=url,
             environ=environ,
             spec=self.spec,
+            log=log_path(self.rootdir, backend.base_name),
         )
 
 
@@ -170,7 +183,13 @@ class CommandMigrator:
 
     def migrate(self, backend: Backend, database: str, url: URL, environ: dict[str, str]) -> None:
         run_child(
-            self.command, cwd=self.rootdir, url=url, environ=environ, spec=self.spec, shell=True
+            self.command,
+            cwd=self.rootdir,
+            url=url,
+            environ=environ,
+            spec=self.spec,
+            log=log_path(self.rootdir, backend.base_name),
+            shell=True,
         )
 
 
@@ -188,7 +207,7 @@ def parse_migrator(spec: str | None, rootdir: Path) -> Migrator:
                 f"dbfleet: dbfleet_migrate = {spec!r}: no Alembic config at {ini}; "
                 "set dbfleet_migrate = alembic:path/to/alembic.ini"
             )
-        return AlembicMigrator(spec, ini)
+        return AlembicMigrator(spec, ini, rootdir)
     if kind == "sql":
         path = (rootdir / rest).resolve()
         if not rest or not path.exists():
@@ -240,16 +259,131 @@ CHILD = (
 )
 
 
-def _failure(returncode: int, output: str) -> str:
-    """What went wrong in the child, in a few words: its last line, or how it ended."""
+#: The child's last line when it dies of an exception: the exception line and where it was, as
+#: JSON. The last line of the output is no such summary: SQLAlchemy ends every error with a
+#: "Background on this error" link, Python 3.11 tracebacks with a line of ``^``.
+FAILED = "dbfleet-migrate-failed: "
+
+#: The longest exception message the one error line carries; the log has all of it.
+MESSAGE_LIMIT = 300
+
+#: Driver errors a ``python:`` builder makes when it uses the URL with the wrong kind of code.
+_DRIVER_MISMATCH = re.compile(
+    r"MissingGreenlet|greenlet_spawn has not been called|cannot be called from a running event "
+    r"loop|requires an async driver|is not async|coroutine .* was never awaited"
+)
+
+#: A Python exception line as a traceback ends: ``package.module.Error: message``.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the one error line says about a failed child: the exception and where it was."""
+
+    exception: str
+    at: str = ""
+
+
+def log_path(rootdir: Path, base: str) -> Path:
+    """Where a failed build's whole output goes: one file per base, the last failure's."""
+    return rootdir / ".dbfleet" / f"migrate-{base}.log"
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _failure(returncode: int, output: str) -> Failure:
+    """What went wrong in the child: the exception it reported, else the one a Python
+    traceback ends with (a ``cmd:`` builder), else its last line, or how it ended."""
     if returncode < 0:
         try:
             name = f" ({signal.Signals(-returncode).name})"
         except ValueError:
             name = ""
-        return f"killed by signal {-returncode}{name}"
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return lines[-1] if lines else f"exited with status {returncode} and printed nothing"
+        return Failure(f"killed by signal {-returncode}{name}")
+    lines = output.splitlines()
+    for line in reversed(lines):
+        if line.startswith(FAILED):
+            try:
+                reported = json.loads(line[len(FAILED) :])
+                return Failure(_first_line(str(reported["exception"])), str(reported["at"]))
+            except (ValueError, KeyError, TypeError):
+                break
+    if "Traceback (most recent call last):" in lines:
+        tail = lines[len(lines) - lines[::-1].index("Traceback (most recent call last):") :]
+        for line in tail:
+            if line and not line[0].isspace() and _EXCEPTION_LINE.match(line):
+                return Failure(_first_line(line))
+    meaningful = [
+        line.strip()
+        for line in lines
+        if line.strip()
+        and not line.strip().startswith("(Background on this error at:")
+        and set(line.strip()) - set("^~ ")
+    ]
+    if meaningful:
+        return Failure(_first_line(meaningful[-1]))
+    return Failure(f"exited with status {returncode} and printed nothing")
+
+
+def _hint(spec: str, exception: str) -> str:
+    if spec.startswith("python:") and _DRIVER_MISMATCH.search(exception):
+        return (
+            " (a driver error: a plain function gets a blocking driver's URL, an async def the "
+            "asyncio driver's; name the parameter sync_url or async_url to get the one the "
+            "builder's code needs)"
+        )
+    return ""
+
+
+def _shown(path: Path) -> str:
+    """The log's path as the user can paste it: relative to where pytest runs when inside."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _stop(child: subprocess.Popen[str]) -> None:
+    """End the child and whatever it started (it leads its own process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+
+
+def _read(child: subprocess.Popen[str]) -> str:
+    """The child's output, without its progress lines, which go to the progress shown (if any)
+    as they come; the wait ticks twice a second so that the elapsed time keeps moving."""
+    assert child.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream: IO[str]) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, args=(child.stdout,), daemon=True).start()
+    kept: list[str] = []
+    shown = progress.current()
+    while True:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if shown is not None:
+                shown.tick()
+            continue
+        if line is None:
+            break
+        step = progress.step_of(line)
+        if step is None:
+            kept.append(line)
+        elif shown is not None:
+            shown.update(*step)
+    child.wait()
+    return "".join(kept)
 
 
 def run_child(
@@ -259,9 +393,16 @@ def run_child(
     url: URL,
     environ: dict[str, str],
     spec: str,
+    log: Path,
     shell: bool = False,
 ) -> str:
-    """Run a schema builder; its stdout on success, one-line ``MigrationError`` otherwise."""
+    """Run a schema builder; its output on success, one-line ``MigrationError`` otherwise.
+
+    On failure the whole output, password scrubbed, goes to ``log``, and the line says where.
+    The child gets a session of its own, so a Ctrl-C reaches only this process, which then
+    ends the child before the half-built database is dropped (a child left running would
+    reconnect to nothing, or keep a connection that blocks the drop).
+    """
     env = dict(environ)
     env["DBFLEET_MIGRATE_URL"] = connectable(url)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH", "")]))
@@ -271,15 +412,72 @@ def run_child(
         env=env,
         shell=shell,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     ) as child:
-        point("migrate:running")
-        stdout, stderr = child.communicate()
+        try:
+            point("migrate:running")
+            output = _read(child)
+        except BaseException:
+            _stop(child)
+            raise
     if child.returncode != 0:
-        output = scrub(stderr or stdout, url)
-        raise MigrationError(f"{spec!r} failed: {_failure(child.returncode, output)}")
-    return stdout
+        scrubbed = scrub(output, url)
+        try:
+            make_folder(log.parent)
+            log.write_text(scrubbed, encoding="utf-8")
+            kept = f"its output is in {_shown(log)}"
+        except OSError as error:
+            kept = f"its output could not be saved to {_shown(log)} ({error.strerror})"
+        failure = _failure(child.returncode, scrubbed)
+        at = f" at {failure.at}" if failure.at else ""
+        raise MigrationError(
+            f"{spec!r} failed{at}: {failure.exception}{_hint(spec, failure.exception)}; {kept}"
+        )
+    return output
+
+
+def report_failures(locate: Callable[[BaseException], str] = lambda error: "") -> None:
+    """Make this child end an uncaught exception with the ``FAILED`` line, after the traceback.
+
+    ``locate`` names the migration the exception came from, when it can be told.
+    """
+
+    def hook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+        sys.__excepthook__(kind, error, tb)
+        # A SyntaxError's lines start with the file and the caret; its own line comes last.
+        lines = "".join(traceback.format_exception_only(kind, error)).splitlines()
+        exception = next((line for line in lines if line and not line[0].isspace()), kind.__name__)
+        at = locate(error)
+        print(FAILED + json.dumps({"exception": exception, "at": at}), file=sys.stderr)
+        sys.stderr.flush()
+
+    sys.excepthook = hook
+
+
+def _alembic_revision(ini: str) -> Callable[[BaseException], str]:
+    """The revision whose file the traceback passes through, deepest first: the one failing."""
+
+    def locate(error: BaseException) -> str:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+
+        try:
+            revisions = list(ScriptDirectory.from_config(Config(ini)).walk_revisions())
+        except (CommandError, OSError, ImportError):
+            return ""  # the scripts cannot be read: the exception line says why
+        scripts = {os.path.realpath(script.path): script for script in revisions}
+        frames = traceback.extract_tb(error.__traceback__)
+        for frame in reversed(frames):
+            script = scripts.get(os.path.realpath(frame.filename))
+            if script is not None:
+                doc = f" ({script.doc})" if script.doc else ""
+                return f"revision {script.revision}{doc}"
+        return ""
+
+    return locate
 
 
 def _main(argv: list[str]) -> int:
@@ -287,14 +485,17 @@ def _main(argv: list[str]) -> int:
     url = os.environ["DBFLEET_MIGRATE_URL"]
     kind, target = argv
     if kind == "alembic":
+        report_failures(_alembic_revision(target))
         from alembic import command
         from alembic.config import Config
 
         config = Config(target)
         # Stock env.py files read sqlalchemy.url; configparser needs % doubled.
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        _announce_alembic_steps(config)
         command.upgrade(config, "head")
         return 0
+    report_failures()
     import importlib
 
     module_name, _, function_name = target.partition(":")
@@ -303,13 +504,39 @@ def _main(argv: list[str]) -> int:
     return 0
 
 
+def _announce_alembic_steps(config: Any) -> None:
+    """Announce each applied revision, whatever ``env.py`` passes to ``configure``: Alembic
+    calls ``on_version_apply`` after each step, and env.py files never set it themselves."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    total = sum(1 for _ in ScriptDirectory.from_config(config).walk_revisions())
+    done = 0
+    configure = EnvironmentContext.configure
+
+    def on_version_apply(*, step: Any, **kwargs: Any) -> None:
+        nonlocal done
+        done += 1
+        revision = step.up_revision
+        progress.announce(done, total, getattr(revision, "doc", "") or step.up_revision_id)
+
+    def configured(self: Any, *args: Any, **kwargs: Any) -> Any:
+        theirs = kwargs.pop("on_version_apply", ())
+        callbacks = [theirs] if callable(theirs) else list(theirs)
+        kwargs["on_version_apply"] = [*callbacks, on_version_apply]
+        return configure(self, *args, **kwargs)
+
+    EnvironmentContext.configure = configured  # type: ignore[method-assign]
+
+
 def call_builder(function: Any, url: str) -> None:
     """Call a ``python:`` builder with a URL it can use as it is written.
 
-    A plain function gets the URL with a blocking driver (``+asyncpg`` becomes ``+psycopg``), so
-    ``create_engine(url)`` works; an ``async def`` is awaited here with the asyncio driver. A
-    builder that names ``sync_url`` or ``async_url`` parameters gets those by name (both, say,
-    to run ``metadata.create_all`` through ``run_sync`` on asyncpg, which takes DDL with ``%``).
+    A plain function gets the URL with a blocking driver (``+asyncpg`` becomes ``+psycopg``, or
+    ``+psycopg2`` where only that is installed), so ``create_engine(url)`` works; an ``async def``
+    is awaited here with the asyncio driver. A builder that names ``sync_url`` or ``async_url``
+    parameters gets those by name (both, say, to run ``metadata.create_all`` through ``run_sync``
+    on asyncpg, which takes DDL with ``%``).
     """
     import asyncio
     import inspect

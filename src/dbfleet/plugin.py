@@ -16,16 +16,19 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dbfleet import roles
-from dbfleet.config import Settings, distributes, resolve
+from dbfleet import progress, roles
+from dbfleet.config import Settings, check_ini_keys, distributes, opt_in, resolve
 from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import FleetDatabase
+from dbfleet.inifile import read_options
 from dbfleet.isolation.levels import LEAK_MODES, LEVELS
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
 from dbfleet.report.phases import Phases
@@ -179,6 +182,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help="databases each worker keeps cloned ahead for isolation fresh (default 2); "
         "ini dbfleet_fresh_pool",
     )
+    _FLAG_DEFAULTS.update(
+        {option.dest: (option.names()[0], option.default) for option in group.options}
+    )
     parser.addini("dbfleet_isolation", "default isolation: none, rollback, reset or fresh")
     parser.addini("dbfleet_check_leaks", "leak check after each test: off, warn or fail")
     parser.addini("dbfleet_fresh_pool", "databases cloned ahead per worker for isolation fresh")
@@ -223,8 +229,40 @@ def _shard_option(text: str) -> tuple[int, int]:
     return k, n
 
 
+#: Each ``--dbfleet-*`` option's destination → (flag, default): a value other than the default
+#: means the flag was given, which is how a project opts in from the command line or addopts.
+_FLAG_DEFAULTS: dict[str, tuple[str, object]] = {}
+
+
+def _ini_keys(config: pytest.Config) -> dict[str, str]:
+    """The keys written in the configuration file pytest chose, and given with ``-o``, each
+    with where it was written."""
+    where = config.inipath.name if config.inipath else ""
+    keys = dict.fromkeys(read_options(config.inipath) if config.inipath else (), where)
+    overrides = getattr(config.known_args_namespace, "override_ini", None) or []
+    keys.update(dict.fromkeys((str(item).partition("=")[0].strip() for item in overrides), "-o"))
+    return keys
+
+
+def _flags_given(config: pytest.Config) -> list[str]:
+    namespace = config.known_args_namespace
+    return [
+        flag
+        for dest, (flag, default) in _FLAG_DEFAULTS.items()
+        if getattr(namespace, dest, default) not in (default, None)
+    ]
+
+
+def _loaded_explicitly(config: pytest.Config) -> bool:
+    """``-p dbfleet`` (the way in when ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is set)."""
+    plugins = getattr(config.known_args_namespace, "plugins", None) or []
+    return any(str(name).strip() in ("dbfleet", "dbfleet.plugin") for name in plugins)
+
+
 def _settings(config: pytest.Config) -> Settings:
     namespace = config.known_args_namespace
+    keys = _ini_keys(config)
+    check_ini_keys(keys)
     cli = {
         "url": getattr(namespace, "dbfleet_url", None),
         "migrate": getattr(namespace, "dbfleet_migrate", None),
@@ -240,7 +278,8 @@ def _settings(config: pytest.Config) -> Settings:
         *("dbfleet_export", "dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool"),
     )
     ini = {name: config.getini(name) for name in names}
-    settings = resolve(cli, os.environ, ini, project_root(config))
+    wanted = opt_in(keys, _flags_given(config), os.environ, _loaded_explicitly(config))
+    settings = resolve(cli, os.environ, ini, project_root(config), opted_in=wanted)
     return _for_django(config, settings) if django_fleet.settings_module(config) else settings
 
 
@@ -280,11 +319,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
             early_config.stash[FITTED] = fitted
         warm = _warm_pool(early_config, workers, settings.rootdir)
         try:
-            role = roles.start(
-                settings,
-                workers=workers,
-                migrating=options.get("dbfleet_provision") == "migrate",
-            )
+            with _progress_shown(early_config):
+                role = roles.start(
+                    settings,
+                    workers=workers,
+                    migrating=options.get("dbfleet_provision") == "migrate",
+                )
         except BaseException:
             if warm is not None:
                 warm.pool.close()
@@ -309,11 +349,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if config.getoption("collectonly"):
         return  # nothing runs, so nothing to provision (an IDE's discovery, say)
-    with usage_errors():
+    with usage_errors(in_session=True), _progress_shown(config):
         fleet = django_fleet.DjangoFleet.start(config, settings)
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
     # Registered after pytest-django, so this module's django_db_setup replaces its own.
     config.pluginmanager.register(django_fleet, FIXTURES)
+
+
+@contextmanager
+def _progress_shown(config: pytest.Config) -> Iterator[None]:
+    """Let a long build show its progress on the terminal, past pytest's output capture, which
+    holds everything written before the session starts until it ends."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def write(text: str) -> None:
+        with capture.global_and_fixture_disabled() if capture else nullcontext():
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        tty = sys.stdout.isatty()
+    progress.set_sink(write, tty)
+    try:
+        yield
+    finally:
+        progress.set_sink(None, False)
 
 
 #: The name the module holding the Django fixture is registered under.

@@ -18,6 +18,7 @@ The chosen object is registered as a plugin, so its hooks run only in the role t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -26,11 +27,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from dbfleet import environ
+from dbfleet import bypass, environ
 from dbfleet.backends import Backend, open_backend
 from dbfleet.config import EXPORTED_ENV, Settings
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import DbfleetError
+from dbfleet.fingerprint import changed_files, remember
 from dbfleet.fleet import (
     FleetDatabase,
     Reservation,
@@ -62,6 +64,8 @@ PLUGIN_NAME = "dbfleet-role"
 #: ``workeroutput`` keys: a worker's provisioning seconds and its (password-free) database URL.
 SECONDS_OUTPUT = "dbfleet_seconds"
 DATABASE_OUTPUT = "dbfleet_database"
+#: ``workeroutput`` key: what a worker's tests used instead of its database, if they did.
+BYPASS_OUTPUT = "dbfleet_bypass"
 
 
 class Participant:
@@ -72,12 +76,22 @@ class Participant:
 
     def __init__(self, state: FleetState) -> None:
         self.state = state
+        self.watch = bypass.ConnectionWatch()
+        #: What the tests used instead of this process's database: (rewritten variable and
+        #: the database it names, databases connected to); None while nothing says so.
+        self.bypassed: tuple[tuple[str, str] | None, list[str]] | None = None
 
     def export(self, url: str) -> None:
         values = dict.fromkeys(self.state.settings.export, url)
         environ.swap({**values, EXPORTED_ENV: url}, self.state.saved_environ)
 
-    def pytest_report_header(self) -> str:
+    def pytest_report_header(self) -> list[str]:
+        lines = [self._header_line()]
+        if self.state.settings.migrate is None:
+            lines.append(no_migration_line(self.state.settings))
+        return lines
+
+    def _header_line(self) -> str:
         state = self.state
         target = state.database.name if state.database else "a database per worker"
         namespace = state.reservation.namespace
@@ -88,6 +102,29 @@ class Participant:
         origin = f" (from {source})" if source else ""
         line = f"dbfleet: {redacted(state.base_url)}{origin} -> {target}"
         return f"{line}, {_template_line(state.template)}"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.state.database is not None:
+            self.watch.start()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.watch.stop()
+        database = self.state.database
+        if database is None:
+            return
+        rewrite = bypass.rewritten(
+            os.environ, self.state.settings.export, os.environ.get(EXPORTED_ENV, "")
+        )
+        used = bypass.unused(database.name, self.watch.used)
+        if rewrite is not None or used:
+            self.bypassed = (rewrite, used)
+
+    def bypass_lines(self, ours: list[str]) -> list[str]:
+        if self.bypassed is None:
+            return []
+        return [bypass.warning(ours, *self.bypassed)]
 
     def summary_lines(self) -> list[str]:
         """The provisioning line of the run's one ``dbfleet`` section (none in a worker)."""
@@ -105,7 +142,12 @@ class Participant:
         if state.settings.keep:
             kept = [state.database.redacted_url] if state.database else state.worker_databases
             line += "; kept (--dbfleet-keep): " + ", ".join(sorted(kept))
-        return [line]
+        ours = [state.database.name] if state.database else self.bypassed_databases
+        return [line, *self.bypass_lines(ours)]
+
+    @property
+    def bypassed_databases(self) -> list[str]:
+        return []
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         try:
@@ -139,12 +181,32 @@ class Controller(Participant):
 
     name = "controller"
 
+    def __init__(self, state: FleetState) -> None:
+        super().__init__(state)
+        #: The workers' databases their tests went around.
+        self._bypassing: list[str] = []
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", {})
         if SECONDS_OUTPUT in output:
             self.state.worker_seconds.append(float(output[SECONDS_OUTPUT]))
             self.state.worker_databases.append(str(output[DATABASE_OUTPUT]))
+        report = output.get(BYPASS_OUTPUT)
+        if isinstance(report, dict):
+            self._bypassing.append(str(report["database"]))
+            rewrite = report.get("rewrite")
+            previous = self.bypassed
+            if previous is not None and previous[0] is not None:
+                rewrite = previous[0]
+            elif rewrite is not None:
+                rewrite = (str(rewrite[0]), str(rewrite[1]))
+            used = sorted({*(previous[1] if previous else []), *map(str, report["used"])})
+            self.bypassed = (rewrite, used)
+
+    @property
+    def bypassed_databases(self) -> list[str]:
+        return self._bypassing
 
     def clean_up(self) -> None:
         """Sweep every database of this run: a worker that crashed left its own behind."""
@@ -170,11 +232,19 @@ class Worker(Participant):
         return []  # the controller writes the run's section
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        super().pytest_sessionfinish(session)
         workeroutput = getattr(session.config, "workeroutput", None)
         database = self.state.database
         if database is not None and workeroutput is not None:
             workeroutput[SECONDS_OUTPUT] = database.seconds
             workeroutput[DATABASE_OUTPUT] = database.redacted_url
+            if self.bypassed is not None:
+                rewrite, used = self.bypassed
+                workeroutput[BYPASS_OUTPUT] = {
+                    "database": database.name,
+                    "rewrite": list(rewrite) if rewrite else None,
+                    "used": used,
+                }
 
 
 def start(settings: Settings, workers: int, migrating: bool) -> Participant:
@@ -198,7 +268,13 @@ def start(settings: Settings, workers: int, migrating: bool) -> Participant:
         ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
         # The claims last as long as the backend's connection, which stays open for the run
         # (it also holds the in-use lock on the template).
-        reservation = reserve(backend, worker_ids=ids, run=run, namespace=settings.namespace)
+        reservation = reserve(
+            backend,
+            worker_ids=ids,
+            run=run,
+            namespace=settings.namespace,
+            source=settings.url_source,
+        )
         template = None if migrating else _template(backend, settings, migrator, run)
         role: Role = "controller" if workers else "serial"
         state = FleetState(settings, role, run, base_url, template, embedded=embedded)
@@ -262,14 +338,19 @@ def _start_worker(settings: Settings, message: dict[str, str]) -> Worker:
 
 
 def _template(backend: Backend, settings: Settings, migrator: Migrator, run: Run) -> Template:
-    return ensure_template(
+    current = schema_fingerprint(backend, migrator, settings.fingerprint, settings.rootdir)
+    template = ensure_template(
         backend,
         migrator=migrator,
-        fingerprint=schema_fingerprint(backend, migrator, settings.fingerprint, settings.rootdir),
+        fingerprint=current,
         run=run,
         environ=dict(os.environ),
         export=settings.export,
+        source=settings.url_source,
     )
+    changed = () if template.reused else changed_files(settings.rootdir, backend.base_name, current)
+    remember(settings.rootdir, backend.base_name, current)
+    return dataclasses.replace(template, changed=changed)
 
 
 def _provision(
@@ -296,8 +377,26 @@ def _provision(
     )
 
 
+def no_migration_line(settings: Settings) -> str:
+    """Said on every run without ``dbfleet_migrate``: an empty template is rarely what a suite
+    wants, and thousands of "relation does not exist" do not say why."""
+    return (
+        f"dbfleet: no migration configured (dbfleet_migrate, read from {settings.rootdir}), so "
+        "every database starts empty; set dbfleet_migrate = alembic, sql:PATH, "
+        "python:module:function or cmd:COMMAND"
+    )
+
+
 def _template_line(template: Template | None) -> str:
     if template is None:
         return "no template (--dbfleet-provision=migrate)"
     how = "reused" if template.reused else f"built in {template.seconds:.2f}s"
-    return f"template {template.name} ({how})"
+    return f"template {template.name} ({how}{changed_text(template.changed)})"
+
+
+def changed_text(changed: tuple[str, ...], shown: int = 3) -> str:
+    """``; changed: a.py, b.py and 4 more``, or nothing when nothing is known."""
+    if not changed:
+        return ""
+    more = f" and {len(changed) - shown} more" if len(changed) > shown else ""
+    return f"; changed: {', '.join(changed[:shown])}{more}"

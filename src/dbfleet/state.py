@@ -8,6 +8,7 @@ pytest's one-line usage error.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends import Backend
 from dbfleet.config import Settings
-from dbfleet.errors import DbfleetError
+from dbfleet.errors import DbfleetError, Interrupted
 from dbfleet.fleet import FleetDatabase, Reservation, Template
 from dbfleet.marker import Run
 from dbfleet.report.record import RunRecord
@@ -80,9 +81,19 @@ def database_seconds(state: FleetState) -> list[float]:
 
 
 @contextmanager
-def usage_errors() -> Iterator[None]:
-    """The one place a ``DbfleetError`` becomes what pytest shows as one line, no traceback."""
+def usage_errors(*, in_session: bool = False) -> Iterator[None]:
+    """The one place a ``DbfleetError`` becomes what pytest shows as one line, no traceback.
+
+    A Ctrl-C (``Interrupted``) exits as pytest's own interruptions do. Before the session
+    pytest catches nothing but usage errors, so the line is printed here and the process
+    exits; inside it, ``pytest.exit`` is what pytest reports without a traceback.
+    """
     try:
         yield
+    except Interrupted as error:
+        if in_session:
+            pytest.exit(str(error), returncode=pytest.ExitCode.INTERRUPTED)
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(pytest.ExitCode.INTERRUPTED) from None
     except DbfleetError as error:
         raise pytest.UsageError(str(error)) from None

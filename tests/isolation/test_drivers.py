@@ -34,6 +34,14 @@ def test_sync_fixtures_swap_an_async_driver_for_a_blocking_one(given: str, sync:
     assert sync_driver(given, everything) == sync
 
 
+def test_an_async_driver_gets_the_blocking_driver_the_project_has() -> None:
+    assert sync_driver("postgresql+asyncpg", only("psycopg2")) == "postgresql+psycopg2"
+    assert sync_driver("postgresql+asyncpg", only("psycopg", "psycopg2")) == "postgresql+psycopg"
+    assert sync_driver("mysql+aiomysql", only("MySQLdb")) == "mysql+mysqldb"
+    assert missing_driver("postgresql+psycopg2", only()) == "psycopg2-binary"
+    assert missing_driver("mysql+mysqldb", only()) == "mysqlclient"
+
+
 def test_a_bare_scheme_gets_a_driver_that_is_installed() -> None:
     assert sync_driver("postgresql", only("psycopg2", "psycopg")) == "postgresql"
     assert sync_driver("postgresql", only("psycopg")) == "postgresql+psycopg"

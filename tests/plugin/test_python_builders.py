@@ -82,7 +82,7 @@ def test_a_python_builder_gets_a_url_it_can_use(
 
 
 def _header(result: pytest.RunResult) -> str:
-    return next(line for line in result.outlines if line.startswith("dbfleet: "))
+    return next(line for line in result.outlines if line.startswith("dbfleet: ") and " -> " in line)
 
 
 def _template_of(result: pytest.RunResult) -> str:

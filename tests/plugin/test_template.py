@@ -14,7 +14,7 @@ from dbfleet.backends import open_backend
 from dbfleet.fleet import ensure_template, schema_fingerprint
 from dbfleet.marker import Run
 from dbfleet.migrate import parse_migrator
-from support import marker_of, run
+from support import SCHEMA, marker_of, run, seeded_suite
 
 # A python: migrator that counts its calls, so "zero migrations" is observable.
 MIGRATION = """
@@ -64,17 +64,18 @@ def test_second_run_reuses_the_template_and_runs_no_migration(counted: pytest.Py
     assert _calls(counted) == 1
 
 
-def test_changed_migration_builds_a_new_template_and_drops_the_old(
+def test_changed_migration_builds_a_new_template_and_keeps_the_old(
     counted: pytest.Pytester, databases: Callable[[], set[str]]
 ) -> None:
     run(counted).assert_outcomes(passed=1)
     old = _templates(databases)
-    counted.makepyfile(schema=MIGRATION + "\n# a new migration step\n")
+    counted.makepyfile(schema=MIGRATION + "\nSTEP = 2  # a new migration step\n")
     run(counted).assert_outcomes(passed=1)
     new = _templates(databases)
     assert _calls(counted) == 2
-    assert len(old) == len(new) == 1
-    assert old != new
+    assert len(old) == 1
+    assert len(new) == 2  # the old one kept for a switch back
+    assert old < new
 
 
 def test_extra_fingerprint_files_rebuild_the_template(
@@ -163,10 +164,53 @@ def test_a_template_a_live_run_uses_is_not_dropped_as_stale(
     base_url: str, tmp_path: Path, databases: object
 ) -> None:
     old_backend, old = _ensure(base_url, tmp_path, "CREATE TABLE a (id int);")
-    new_backend, new = _ensure(base_url, tmp_path, "CREATE TABLE b (id int);")
-    assert {old, new} <= databases()  # type: ignore[operator]
+    others = [_ensure(base_url, tmp_path, f"CREATE TABLE {t} (id int);") for t in "bcd"]
+    # Three newer templates are kept, the old one too while a run (old_backend) uses it.
+    assert {old, *(name for _, name in others)} <= databases()  # type: ignore[operator]
     old_backend.close()  # type: ignore[attr-defined]
-    new_backend.close()  # type: ignore[attr-defined]
-    again, _ = _ensure(base_url, tmp_path, "CREATE TABLE b (id int);")
+    for backend, _ in others:
+        backend.close()  # type: ignore[attr-defined]
+    again, _ = _ensure(base_url, tmp_path, "CREATE TABLE d (id int);")
     again.close()  # type: ignore[attr-defined]
     assert old not in databases()  # type: ignore[operator]
+    assert {name for _, name in others} <= databases()  # type: ignore[operator]
+
+
+def test_switching_between_two_branches_migrations_reuses_both_templates(
+    base_url: str, tmp_path: Path, databases: object
+) -> None:
+    first, a = _ensure(base_url, tmp_path, "CREATE TABLE a (id int);")
+    first.close()  # type: ignore[attr-defined]
+    second, b = _ensure(base_url, tmp_path, "CREATE TABLE b (id int);")
+    second.close()  # type: ignore[attr-defined]
+    back, again = _ensure(base_url, tmp_path, "CREATE TABLE a (id int);")
+    back.close()  # type: ignore[attr-defined]
+    assert again == a
+    assert {a, b} <= databases()  # type: ignore[operator]
+
+
+def test_a_rebuild_says_which_file_changed_and_a_comment_does_not_rebuild(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_url: str
+) -> None:
+    suite = seeded_suite(pytester, base_url, monkeypatch)
+    suite.makeini("[pytest]\ndbfleet_migrate = python:build:build\n")
+    suite.makepyfile(
+        build=f'''
+        from sqlalchemy import create_engine, text
+
+        def build(url):
+            """Apply the schema."""
+            with create_engine(url).begin() as conn:
+                for statement in {SCHEMA!r}.split(";"):
+                    if statement.strip():
+                        conn.execute(text(statement))
+        '''
+    )
+    run(suite).assert_outcomes(passed=3)
+    build = suite.path / "build.py"
+    build.write_text("# a comment\n" + build.read_text().replace("Apply", "Apply all of"))
+    run(suite).stdout.fnmatch_lines(["dbfleet: * (reused)"])
+    build.write_text(
+        build.read_text().replace("if statement.strip()", 'if statement.strip(" \\n")')
+    )
+    run(suite).stdout.fnmatch_lines(["dbfleet: * (built in *s; changed: build.py)"])

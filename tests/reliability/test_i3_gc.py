@@ -26,13 +26,17 @@ def test_gc_keeps_a_superseded_template_a_live_run_still_uses(
         live.hold_shared(_in_use(old))
         (suite.path / "schema.sql").write_text(SCHEMA + "\nCREATE TABLE extra (id INTEGER);\n")
         run(suite).assert_outcomes(passed=3)
+        # Two more templates of other migrations: three newer than the old one are kept.
+        for index in (3, 4):
+            marker = Marker.new("template", base, str(index) * 64, dead_run())
+            server.plant(f"{base}_tpl_b{index}", marker)
         assert main(["gc", "--url", server.url(base)]) == 0
         assert old in server.names(base)
     finally:
         live.close()
     capsys.readouterr()
     assert main(["gc", "--url", server.url(base)]) == 0
-    assert f"dropped {old} (template: superseded template" in capsys.readouterr().out
+    assert f"dropped {old} (template: superseded (3 newer kept)" in capsys.readouterr().out
     assert old not in server.names(base)
 
 

@@ -21,12 +21,8 @@ def open_backend(url: URL) -> Backend:
 
         return PostgresBackend(url)
     if name in ("mysql", "mariadb"):
-        try:
-            from dbfleet.backends.mysql import MysqlBackend
-        except ImportError:
-            raise ConfigError(
-                "dbfleet: MySQL/MariaDB needs PyMySQL; pip install 'pytest-dbfleet[mysql]'"
-            ) from None
+        from dbfleet.backends.mysql import MysqlBackend
+
         return MysqlBackend(url)
     if name == "sqlite":
         from dbfleet.backends.sqlite import SqliteBackend
@@ -34,7 +30,7 @@ def open_backend(url: URL) -> Backend:
         return SqliteBackend(url)
     raise ConfigError(
         f"dbfleet: unsupported database URL scheme {url.drivername!r} in {redacted(url)}; "
-        "use postgresql:// (+psycopg, +asyncpg, +psycopg2), mysql+pymysql:// (or mariadb+, "
+        "use postgresql:// (+psycopg, +psycopg2, +asyncpg), mysql+pymysql:// (or mariadb+, "
         "+mysqldb, +aiomysql, +asyncmy) or sqlite:///file.db"
     )
 

@@ -29,6 +29,15 @@ class ManagedDatabase:
     marker: Marker
 
 
+@dataclass(frozen=True)
+class Contents:
+    """What a database holds, so a person can judge it before it is dropped: its tables and
+    its size on disk (None where the server would not say)."""
+
+    tables: int | None
+    bytes: int | None
+
+
 class Backend(Protocol):
     """One server connection, used for provisioning only (never by the tests themselves)."""
 
@@ -81,6 +90,14 @@ class Backend(Protocol):
 
     def list_staging(self) -> list[str]:
         """Databases under a staging name (``marker.STAGING_PREFIX``), signed or not."""
+        ...
+
+    def list_names(self, prefix: str) -> list[str]:
+        """Every database whose name starts with ``prefix``, marked or not, sorted."""
+        ...
+
+    def contents(self, name: str) -> Contents:
+        """The tables and size of ``name``, read without changing it."""
         ...
 
     def run_sql(self, name: str, script: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.bench.compare import differences
+from dbfleet.bench.leftovers import cleared_after
 from dbfleet.bench.modes import MODES, Mode, command_mode
 from dbfleet.bench.result import BenchResult, ModeResult
 from dbfleet.bench.runner import child_environment, run_command, run_pytest
@@ -80,7 +81,8 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None]) -> BenchRe
             started = time.perf_counter()
             if result.mode.command:
                 progress(f"{label}: {result.mode.command} ...")
-                run = run_command(options.path, result.mode.command, {**env, **result.mode.env})
+                with cleared_after(options.path, env):
+                    run = run_command(options.path, result.mode.command, {**env, **result.mode.env})
             else:
                 progress(f"{label}: pytest {' '.join([*result.args, *extra])} ...")
                 run = run_pytest(options.path, [*result.args, *extra], env)

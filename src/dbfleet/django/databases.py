@@ -19,12 +19,14 @@ from sqlalchemy.engine import URL
 
 from dbfleet.errors import ConfigError
 
-#: Django's database engines by the dbfleet backend that provisions them (GIS engines included).
+#: Django's database engines by the dbfleet backend that provisions them (GIS engines included),
+#: with the driver Django's backend uses, so dbfleet's own connections use that one too: MySQLdb
+#: (mysqlclient, or PyMySQL installed as MySQLdb); for PostgreSQL, see ``_postgres_driver``.
 ENGINES = {
-    "django.db.backends.postgresql": "postgresql+psycopg",
-    "django.contrib.gis.db.backends.postgis": "postgresql+psycopg",
-    "django.db.backends.mysql": "mysql+pymysql",
-    "django.contrib.gis.db.backends.mysql": "mysql+pymysql",
+    "django.db.backends.postgresql": "postgresql",
+    "django.contrib.gis.db.backends.postgis": "postgresql",
+    "django.db.backends.mysql": "mysql+mysqldb",
+    "django.contrib.gis.db.backends.mysql": "mysql+mysqldb",
     "django.db.backends.sqlite3": "sqlite",
     "django.contrib.gis.db.backends.spatialite": "sqlite",
 }
@@ -115,6 +117,8 @@ def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
         )
     if drivername == "sqlite":
         return URL.create("sqlite", database=str(Path(test_name(settings_dict)).resolve()))
+    if drivername == "postgresql":
+        drivername = _postgres_driver()
     options = settings_dict.get("OPTIONS") or {}
     query = {
         str(key): str(value)
@@ -136,6 +140,20 @@ def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
         database=test_name(settings_dict),
         query=query,
     )
+
+
+def _postgres_driver() -> str:
+    """The driver Django's PostgreSQL backend runs on: psycopg 3 when it imports, else psycopg2.
+
+    Django decides once, in ``psycopg_any``, loaded with the backend; dbfleet reads its answer
+    rather than importing a driver itself. Without either driver Django cannot load the backend,
+    and dbfleet's own connection then says which extra to install.
+    """
+    try:
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+    except ImportError:
+        return "postgresql"
+    return "postgresql+psycopg" if is_psycopg3 else "postgresql+psycopg2"
 
 
 def _refuse_unapplied(settings_dict: Mapping[str, Any], alias: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,11 @@ from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend
 from dbfleet.django.counting import MigrationCounter
+from dbfleet.django.databases import TestDatabase
 from dbfleet.errors import MigrationError
 from dbfleet.imports import imported_project_files
-from dbfleet.migrate import run_child
+from dbfleet.migrate import log_path, report_failures, run_child
+from dbfleet.progress import announce
 
 #: The child's last stdout line starts with this, followed by its JSON result.
 RESULT = "dbfleet-django-migrate: "
@@ -57,11 +60,39 @@ class DjangoMigrator:
         command = [sys.executable, "-c", CHILD, self.alias, url.database or database]
         if self.nomigrations:
             command.append("--nomigrations")
-        output = run_child(command, cwd=self.rootdir, url=url, environ=env, spec=self.spec)
+        output = run_child(
+            command,
+            cwd=self.rootdir,
+            url=url,
+            environ=env,
+            spec=self.spec,
+            log=log_path(self.rootdir, backend.base_name),
+        )
         results = [line for line in output.splitlines() if line.startswith(RESULT)]
         if not results:
             raise MigrationError(f"{self.spec!r} failed: the migrate child reported nothing")
         self.applied = int(json.loads(results[-1][len(RESULT) :])["applied"])
+
+
+def template_settings(
+    database: TestDatabase, version: str, nomigrations: bool = False, rebuild: str = ""
+) -> str:
+    """What besides the files decides a test database's schema: the migrator's ``settings``,
+    which the fingerprint hashes. The run and ``dbfleet doctor`` both take it from here, so the
+    doctor names the very template the next run reuses."""
+    from django.conf import settings as django_settings
+
+    return ";".join(
+        [
+            f"django:{database.alias}",
+            f"django={version}",
+            database.signature,
+            f"apps={list(django_settings.INSTALLED_APPS)}",
+            f"routers={list(django_settings.DATABASE_ROUTERS)}",
+            f"nomigrations={nomigrations}",
+            f"rebuild={rebuild}",
+        ]
+    )
 
 
 def schema_files(rootdir: Path, every_model: bool = False) -> list[Path]:
@@ -102,8 +133,35 @@ def _in_project(path: Path, rootdir: Path) -> bool:
 CHILD = "import sys; from dbfleet.django.migrations import _main; sys.exit(_main(sys.argv[1:]))"
 
 
+class Progress:
+    """``migrate``'s own output, passed on, remembering the migration it last began to apply:
+    when the child dies, that one failed (Django announces each before running it)."""
+
+    def __init__(self) -> None:
+        self.applying = ""
+        #: Migrations in the plan, and applied so far: each applied one is announced.
+        self.total = 0
+        self.done = 0
+
+    def write(self, text: str) -> int:
+        began = re.search(r"Applying (\S+?)\.\.\.", text)
+        if began:
+            self.applying = f"migration {began.group(1)}"
+        finished = text[began.end() :] if began else text
+        if self.applying and finished.strip().startswith("OK"):
+            self.done += 1
+            announce(self.done, self.total, self.applying.removeprefix("migration "))
+            self.applying = ""
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def _main(argv: list[str]) -> int:
     alias, name, *flags = argv
+    progress = Progress()
+    report_failures(lambda error: progress.applying)
     import django
     from django.conf import settings
 
@@ -128,9 +186,20 @@ def _main(argv: list[str]) -> int:
     connection = connections[alias]
     if "--nomigrations" in flags or connection.settings_dict["TEST"].get("MIGRATE") is False:
         settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    progress.total = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     counter = MigrationCounter()
     pre_migrate.connect(counter.receive, weak=False)
-    call_command("migrate", verbosity=0, interactive=False, database=alias, run_syncdb=True)
+    call_command(
+        "migrate",
+        verbosity=1,
+        interactive=False,
+        database=alias,
+        run_syncdb=True,
+        stdout=progress,
+    )
     call_command("createcachetable", database=alias)
     connections.close_all()
     print(RESULT + json.dumps({"applied": counter.applied}), flush=True)

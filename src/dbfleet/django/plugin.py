@@ -26,7 +26,7 @@ from dbfleet.backends import Backend, open_backend
 from dbfleet.config import Settings, distributes
 from dbfleet.django.counting import MigrationCounter
 from dbfleet.django.databases import TestDatabase, test_databases
-from dbfleet.django.migrations import DjangoMigrator, schema_files
+from dbfleet.django.migrations import DjangoMigrator, schema_files, template_settings
 from dbfleet.errors import ConfigError, DbfleetError, Unmarked
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
@@ -40,6 +40,7 @@ from dbfleet.fleet import (
     sweep_run,
 )
 from dbfleet.marker import Run
+from dbfleet.report.recorder import RECORDER, Recorder
 from dbfleet.urls import SERIAL_WORKER, redacted
 
 #: The name the Django integration is registered under.
@@ -124,6 +125,8 @@ class DjangoFleet:
                 os.environ[RUN_ENV] = fleet._message()
                 fleet._clone_ahead(ids)
         fleet.notes += [f"DATABASES[{alias!r}]: {why}" for alias, why in fleet.skipped.items()]
+        if workerinput is None:
+            fleet.notes += _unused_overrides(config)
         pre_migrate.connect(fleet.counter.receive, weak=False)
         if config.getoption("reuse_db", False):
             fleet.notes.append(
@@ -197,23 +200,13 @@ class DjangoFleet:
         nomigrations: bool,
         sources: list[Path],
     ) -> Provisioned:
-        from django.conf import settings as django_settings
-
         try:
             reservation: Reservation = reserve(
                 backend, worker_ids=worker_ids, run=self.run, namespace=self.settings.namespace
             )
-            spec = ";".join(
-                [
-                    f"django:{database.alias}",
-                    f"django={version}",
-                    database.signature,
-                    f"apps={list(django_settings.INSTALLED_APPS)}",
-                    f"routers={list(django_settings.DATABASE_ROUTERS)}",
-                    f"nomigrations={nomigrations}",
-                    # --create-db asks for a new template: a fingerprint no template has yet.
-                    f"rebuild={self.run.id if rebuild else ''}",
-                ]
+            # --create-db asks for a new template: a fingerprint no template has yet.
+            spec = template_settings(
+                database, version, nomigrations, self.run.id if rebuild else ""
             )
             migrator = DjangoMigrator(database.alias, spec, self.settings.rootdir, nomigrations)
             digest = fingerprint(
@@ -419,6 +412,32 @@ class DjangoFleet:
             lines.append("django: kept (--dbfleet-keep): " + ", ".join(sorted(kept)))
         return lines
 
+    def provisioning(self) -> dict[str, Any]:
+        """The run report's ``provisioning``, in the shape a URL run gives it (one template's
+        name, reuse and seconds; every clone's seconds), plus each alias's template."""
+        reports = self.reports or [self.output()]
+        items = self.provisioned.items()
+        templates = [item.template for _, item in items]
+        seconds = [value for report in reports for value in report["seconds"]]
+        return {
+            "mode": "clone",
+            "template": templates[0].name if templates else None,
+            "template_reused": all(t.reused for t in templates) if templates else None,
+            "template_seconds": round(sum(t.seconds for t in templates), 4),
+            "database_seconds": [round(value, 4) for value in seconds],
+            "clones": len(seconds),
+            "cloned_ahead": len(self.ahead),
+            "django": {
+                alias: {
+                    "template": item.template.name,
+                    "template_reused": item.template.reused,
+                    "template_seconds": round(item.template.seconds, 4),
+                    "migrations": item.migrations,
+                }
+                for alias, item in items
+            },
+        }
+
     # -- hooks ---------------------------------------------------------------------------
 
     def pytest_report_header(self) -> list[str]:
@@ -434,9 +453,44 @@ class DjangoFleet:
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput[OUTPUT_KEY] = self.output()
+            return
+        # The recorder writes the report after this hook (it is trylast): hand it our numbers.
+        recorder = session.config.pluginmanager.get_plugin(RECORDER)
+        if isinstance(recorder, Recorder):
+            recorder.record.provisioning = self.provisioning()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.close()
+
+
+#: pytest-django fixtures its ``django_db_setup`` requests, which dbfleet's replacement does not:
+#: a project's override of one would be skipped without a word.
+UNUSED_FIXTURES = ("django_db_modify_db_settings",)
+
+
+def _unused_overrides(config: pytest.Config) -> list[str]:
+    """One warning per project fixture dbfleet's ``django_db_setup`` never requests. A conftest
+    is a plugin module, so its fixtures are its attributes; pytest-django's own are skipped."""
+    found = []
+    for plugin in config.pluginmanager.get_plugins():
+        module = getattr(plugin, "__name__", "")
+        if not isinstance(module, str) or module.partition(".")[0] == "pytest_django":
+            continue
+        for name in UNUSED_FIXTURES:
+            if hasattr(plugin, name):
+                where = Path(str(getattr(plugin, "__file__", module)))
+                shown = (
+                    where.relative_to(config.rootpath)
+                    if where.is_relative_to(config.rootpath)
+                    else where
+                )
+                found.append(
+                    f"warning: the {name} fixture in {shown} is not used: dbfleet's "
+                    "django_db_setup clones the test databases DATABASES names instead of "
+                    "requesting it; put the change in the settings (DATABASES[...]['TEST']), or "
+                    "run with -p no:dbfleet to keep it"
+                )
+    return found
 
 
 def _shown(url: Any) -> str:

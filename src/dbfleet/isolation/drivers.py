@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-#: Blocking driver used for an async one, per database kind.
-SYNC_FOR_ASYNC = {
-    "asyncpg": "psycopg",
-    "psycopg_async": "psycopg",
-    "aiomysql": "pymysql",
-    "asyncmy": "pymysql",
-    "aiosqlite": "",
-}
+from dbfleet.backends.dbapi import BLOCKING, IMPLIED, blocking_modules
+
+#: Asyncio drivers: the sync fixtures swap them for a blocking driver of the same kind, the one
+#: the project has installed (psycopg 3 or psycopg2 for ``+asyncpg``), never one it has not.
+SYNC_FOR_ASYNC = frozenset({"asyncpg", "psycopg_async", "aiomysql", "asyncmy", "aiosqlite"})
 
 #: Asyncio drivers per database kind, in order of preference, with the module each needs.
 ASYNC_DRIVERS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -29,12 +26,13 @@ ASYNC_DRIVERS: dict[str, tuple[tuple[str, str], ...]] = {
 #: Drivers that work with both engines: psycopg 3 serves ``create_async_engine`` as is.
 BOTH = {("postgresql", "psycopg")}
 
-#: Blocking drivers SQLAlchemy picks for a scheme without ``+driver``, with the module each needs.
-DEFAULT_SYNC: dict[str, tuple[tuple[str, str], ...]] = {
-    "postgresql": (("", "psycopg2"), ("psycopg", "psycopg")),
-    "mysql": (("", "MySQLdb"), ("pymysql", "pymysql")),
-    "mariadb": (("", "MySQLdb"), ("pymysql", "pymysql")),
-    "sqlite": (("", "sqlite3"),),
+#: The pip package each asyncio driver needs (the blocking ones are in ``BLOCKING``).
+ASYNC_PACKAGES = {
+    "asyncpg": "asyncpg",
+    "psycopg": "psycopg",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "aiosqlite": "aiosqlite",
 }
 
 
@@ -48,20 +46,25 @@ def _join(kind: str, driver: str) -> str:
 
 
 def sync_driver(drivername: str, installed: Callable[[str], bool]) -> str:
-    """``postgresql+asyncpg`` -> ``postgresql+psycopg``, ``sqlite+aiosqlite`` -> ``sqlite``…
+    """``postgresql+asyncpg`` -> ``postgresql+psycopg`` (or ``+psycopg2``), ``sqlite+aiosqlite``
+    -> ``sqlite``…
 
-    A blocking driver is kept. A bare scheme gets SQLAlchemy's default driver when that is
-    installed, else the one dbfleet's own dependencies bring (psycopg 3, PyMySQL).
+    A blocking driver is kept. For an asyncio driver or a bare scheme, the first installed of the
+    kind's blocking drivers, the one the URL implies first (a bare scheme stays bare when
+    SQLAlchemy's default driver is installed).
     """
     kind, driver = _split(drivername)
-    if driver in SYNC_FOR_ASYNC:
-        return _join(kind, SYNC_FOR_ASYNC[driver])
-    if driver:
+    if driver and driver not in SYNC_FOR_ASYNC:
         return drivername
-    for candidate, module in DEFAULT_SYNC.get(kind, ()):
+    names = {module: name for name, module, _ in BLOCKING.get(kind, ())}
+    modules = blocking_modules(drivername)
+    for module in modules:
         if installed(module):
-            return _join(kind, candidate)
-    return drivername
+            bare = not driver and module == IMPLIED.get((kind, ""))
+            return kind if bare else _join(kind, names[module])
+    if driver and modules:
+        return _join(kind, names[modules[0]])
+    return kind
 
 
 def async_driver(drivername: str, installed: Callable[[str], bool]) -> str:
@@ -79,15 +82,10 @@ def async_driver(drivername: str, installed: Callable[[str], bool]) -> str:
 
 def missing_driver(drivername: str, installed: Callable[[str], bool]) -> str | None:
     """The pip package a driver needs when it is not installed, else None."""
-    _, driver = _split(drivername)
-    module = {
-        "asyncpg": "asyncpg",
-        "psycopg": "psycopg",
-        "aiomysql": "aiomysql",
-        "asyncmy": "asyncmy",
-        "pymysql": "pymysql",
-        "aiosqlite": "aiosqlite",
-    }.get(driver)
-    if module is None or installed(module):
+    kind, driver = _split(drivername)
+    known = {name: (module, package) for name, module, package in BLOCKING.get(kind, ())}
+    known.update({name: (name, package) for name, package in ASYNC_PACKAGES.items()})
+    module, package = known.get(driver, ("", ""))
+    if not module or installed(module):
         return None
-    return {"pymysql": "PyMySQL"}.get(module, module)
+    return package

@@ -41,6 +41,7 @@ from dbfleet.isolation.levels import (
     marked_level,
 )
 from dbfleet.isolation.pool import FreshPool
+from dbfleet.isolation.strays import StrayConnections, warning_line
 from dbfleet.state import INACTIVE, FleetState, fleet_settings, fleet_state, usage_errors
 from dbfleet.urls import with_database
 
@@ -78,6 +79,10 @@ class IsolationState:
     #: (test id, leaks) of every leaking test, gathered where the summary is written.
     leaking: list[tuple[str, tuple[Leak, ...]]] = field(default_factory=list)
     pool_numbers: dict[str, float] = field(default_factory=dict)
+    #: Under fresh: connections that missed the test's clone, and the totals of every worker.
+    strays: StrayConnections | None = None
+    stray_tests: int = 0
+    stray_targets: list[str] = field(default_factory=list)
 
 
 ISOLATION = pytest.StashKey[IsolationState]()
@@ -152,6 +157,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         fresh = levels.count(Level.FRESH)
         if fresh:
             state.pool = _start_pool(fleet, state.settings, fresh)
+            state.strays = StrayConnections(_database(fleet).url)
+            state.strays.start()
 
 
 def _database(fleet: FleetState) -> FleetDatabase:
@@ -224,6 +231,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             }
             state.pool = None
     finally:
+        if state.strays is not None:
+            state.strays.stop()
+            state.stray_tests += state.strays.tests
+            _add_targets(state, state.strays.targets)
+            state.strays = None
         if state.restorer is not None:
             state.restorer.close()
             state.restorer = None
@@ -237,6 +249,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "overhead": state.overhead,
             "restored_tables": state.restored_tables,
             "pool": state.pool_numbers,
+            "strays": {"tests": state.stray_tests, "targets": state.stray_targets},
         }
 
 
@@ -251,6 +264,24 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     state.restored_tables += int(output.get("restored_tables", 0))
     for key, value in output.get("pool", {}).items():
         state.pool_numbers[key] = state.pool_numbers.get(key, 0) + value
+    strays = output.get("strays", {})
+    state.stray_tests += int(strays.get("tests", 0))
+    _add_targets(state, strays.get("targets", []))
+
+
+def _add_targets(state: IsolationState, targets: list[str]) -> None:
+    for target in targets:
+        if target not in state.stray_targets:
+            state.stray_targets.append(target)
+
+
+def stray_warning(config: pytest.Config) -> str | None:
+    """The run's one line when fresh isolation was not in effect for some tests, else None;
+    for the summary and the run report."""
+    state = config.stash.get(ISOLATION, None)
+    if state is None:
+        return None
+    return warning_line(state.stray_tests, state.stray_targets)
 
 
 def overhead_totals(config: pytest.Config) -> dict[str, dict[str, float]]:
@@ -278,7 +309,11 @@ def summary_lines(config: pytest.Config) -> list[str]:
             seconds = state.overhead.get(level)
             if seconds:
                 median = statistics.median(seconds) * 1000
-                levels.append(f"{len(seconds)} {level} (median {median:.1f} ms added)")
+                # Fresh tests whose app worked elsewhere got a clone, but were not fresh.
+                strays = state.stray_tests if level == Level.FRESH else 0
+                levels.append(f"{len(seconds) - strays} {level} (median {median:.1f} ms added)")
+                if strays:
+                    levels.append(f"{strays} fresh in name only")
         parts.append("isolation: " + ", ".join(levels))
     if state.pool_numbers:
         numbers = state.pool_numbers
@@ -296,7 +331,8 @@ def summary_lines(config: pytest.Config) -> list[str]:
             )
         else:
             parts.append("no test leaked rows")
-    return (["; ".join(parts)] if parts else []) + leaks
+    warning = stray_warning(config)
+    return (["; ".join(parts)] if parts else []) + leaks + ([warning] if warning else [])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,6 +373,8 @@ def _dbfleet_isolation(request: pytest.FixtureRequest) -> Iterator[TestDatabase 
             assert state.pool is not None
             database = state.pool.acquire()
             state.fresh_url = database.url
+            if state.strays is not None:
+                state.strays.begin(database.url)
             environ.swap(dict.fromkeys(fleet.settings.export, database.url), saved)
     except DbfleetError as error:
         _fail(error)
@@ -351,6 +389,8 @@ def _dbfleet_isolation(request: pytest.FixtureRequest) -> Iterator[TestDatabase 
                 environ.restore(saved)
                 assert state.pool is not None
                 state.fresh_url = ""
+                if state.strays is not None:
+                    state.strays.end()
                 state.pool.release(database)
             if level is Level.RESET:
                 _reset(state)
@@ -407,8 +447,9 @@ def dbfleet_isolation_level(_dbfleet_isolation: TestDatabase | None) -> str:
 def dbfleet_engine(dbfleet_database: FleetDatabase) -> Iterator[Engine]:
     """A SQLAlchemy Engine on the worker's database, for the whole session.
 
-    Always a blocking driver: ``+asyncpg`` becomes ``+psycopg``, ``+aiomysql`` and ``+asyncmy``
-    become ``+pymysql``, ``sqlite+aiosqlite`` becomes ``sqlite``.
+    Always a blocking driver: ``+asyncpg`` becomes the installed ``+psycopg`` (or ``+psycopg2``),
+    ``+aiomysql`` and ``+asyncmy`` become ``+pymysql`` (or ``+mysqldb``), ``sqlite+aiosqlite``
+    becomes ``sqlite``.
     """
     try:
         engine = sync_engine(dbfleet_database.url)
@@ -445,7 +486,10 @@ def _null_pool() -> Any:
 
 def _following(engine: Any, state: IsolationState) -> Any:
     """The engine, opening each connection on the fresh database of the running test."""
-    follow_database(getattr(engine, "sync_engine", engine), lambda: state.fresh_url)
+    sync = getattr(engine, "sync_engine", engine)
+    follow_database(sync, lambda: state.fresh_url)
+    if state.strays is not None:
+        state.strays.follows(sync)
     return engine
 
 

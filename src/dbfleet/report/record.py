@@ -40,6 +40,9 @@ class RunRecord:
     isolation: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Under ``--dbfleet-shard``: the shard's collection, plan and what ran (``ShardRun``).
     shard: dict[str, Any] | None = None
+    #: Lines that say a part of the run did not do what its settings promised (the summary's
+    #: ``warning:`` lines), so a CI job reading the report sees them too.
+    warnings: list[str] = field(default_factory=list)
 
     def add(
         self,
@@ -98,4 +101,6 @@ class RunRecord:
         }
         if self.shard is not None:
             data["shard"] = self.shard
+        if self.warnings:
+            data["warnings"] = self.warnings
         return data

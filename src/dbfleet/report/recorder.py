@@ -40,9 +40,12 @@ class Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from dbfleet.isolation.plugin import overhead_totals
+        from dbfleet.isolation.plugin import overhead_totals, stray_warning
 
         self.record.isolation = overhead_totals(session.config)
+        warning = stray_warning(session.config)
+        if warning is not None and warning not in self.record.warnings:
+            self.record.warnings.append(warning)
         state = self.state
         if state is not None:
             template = state.template

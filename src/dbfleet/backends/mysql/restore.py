@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import pymysql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Changes, Restored
+from dbfleet.backends.mysql.driver import mysql_driver
 from dbfleet.backends.mysql.server import connect_kwargs, quote
 from dbfleet.errors import DbfleetError
 from dbfleet.urls import scrub
@@ -26,9 +26,10 @@ class MysqlRestorer:
     def __init__(self, url: URL) -> None:
         self._url = url
         self._schema = url.database or ""
+        self._driver = mysql_driver(url.drivername)
         try:
-            self._conn = pymysql.connect(**connect_kwargs(url), database=self._schema)
-        except pymysql.err.Error as error:
+            self._conn = self._driver.connect({**connect_kwargs(url), "database": self._schema})
+        except self._driver.error as error:
             raise self._error("connect to", error) from None
         # MariaDB and MySQL 5.7 have no statistics cache to bypass.
         with contextlib.suppress(DbfleetError):
@@ -39,7 +40,7 @@ class MysqlRestorer:
         self._counters: dict[str, object] = {}
         self._captured = False
 
-    def _error(self, doing: str, error: pymysql.err.Error) -> DbfleetError:
+    def _error(self, doing: str, error: Exception) -> DbfleetError:
         text = scrub(str(error), self._url)
         return DbfleetError(f"dbfleet: could not {doing} database {self._schema}: {text}")
 
@@ -48,7 +49,7 @@ class MysqlRestorer:
             with self._conn.cursor() as cursor:
                 cursor.execute(statement, params)
                 return list(cursor.fetchall())
-        except pymysql.err.Error as error:
+        except self._driver.error as error:
             raise self._error("inspect", error) from None
 
     def _inventory(self) -> None:
@@ -118,7 +119,7 @@ class MysqlRestorer:
             with self._conn.cursor() as cursor:
                 cursor.execute("SET SESSION FOREIGN_KEY_CHECKS = 0")
                 try:
-                    self._conn.begin()
+                    cursor.execute("START TRANSACTION")
                     for name in order:
                         cursor.execute(f"DELETE FROM {quote(name)}")
                         columns = self._columns[name]
@@ -138,7 +139,7 @@ class MysqlRestorer:
                             )
                 finally:
                     cursor.execute("SET SESSION FOREIGN_KEY_CHECKS = 1")
-        except pymysql.err.Error as error:
+        except self._driver.error as error:
             self._conn.rollback()
             raise self._error("reset", error) from None
         self._checksums.update(

@@ -25,11 +25,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-import pymysql
-from pymysql.constants import CLIENT
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import ManagedDatabase
+from dbfleet.backends.base import Contents, ManagedDatabase
+from dbfleet.backends.mysql.driver import MysqlDriver, mysql_driver
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.marker import Marker
@@ -46,7 +45,7 @@ LOCK_TIMEOUT = 3600
 
 
 def quote(name: str) -> str:
-    """Quote an identifier with backticks (PyMySQL has no identifier composer)."""
+    """Quote an identifier with backticks (neither PyMySQL nor mysqlclient has a composer)."""
     return "`" + name.replace("`", "``") + "`"
 
 
@@ -66,8 +65,8 @@ def connect_kwargs(url: URL) -> dict[str, Any]:
     return kwargs
 
 
-def _connect_error(url: URL, error: pymysql.err.OperationalError) -> ConnectError:
-    code = error.args[0] if error.args else 0
+def _connect_error(url: URL, error: BaseException) -> ConnectError:
+    code = MysqlDriver.code(error)
     where = f"{url.host or 'localhost'}:{url.port or 3306}"
     if code == 1045:
         return ConnectError(
@@ -82,7 +81,8 @@ def _connect_error(url: URL, error: pymysql.err.OperationalError) -> ConnectErro
 
 
 class MysqlBackend:
-    """Provisioning on one MySQL or MariaDB server through a PyMySQL connection."""
+    """Provisioning on one MySQL or MariaDB server through one autocommit connection, made with
+    the driver the project has (``driver.py``: PyMySQL or mysqlclient)."""
 
     name_limit = 64
 
@@ -94,9 +94,10 @@ class MysqlBackend:
             )
         self._url = url
         self.base_name = url.database
+        self._driver = mysql_driver(url.drivername)
         try:
-            self._conn = pymysql.connect(**connect_kwargs(url))
-        except pymysql.err.OperationalError as error:
+            self._conn = self._driver.connect(connect_kwargs(url))
+        except self._driver.operational_error as error:
             raise _connect_error(url, error) from None
         self._execute(
             "create dbfleet's registry",
@@ -120,10 +121,10 @@ class MysqlBackend:
             with self._conn.cursor() as cursor:
                 cursor.execute(statement, params)
                 return list(cursor.fetchall())
-        except pymysql.err.Error as error:
+        except self._driver.error as error:
             text = scrub(str(error), self._url)
             hint = "check the server's log"
-            if error.args and error.args[0] in (1044, 1142, 1227):
+            if self._driver.code(error) in (1044, 1142, 1227):
                 user = self._url.username or "the user"
                 hint = f"grant {user} the right (e.g. GRANT ALL ON `app_test%`.* TO {user})"
             raise DbfleetError(f"dbfleet: MySQL refused to {doing}: {text}; {hint}") from None
@@ -359,19 +360,36 @@ class MysqlBackend:
         # Nothing is staged here: the registry row, written before the schema, plays that part.
         return []
 
+    def list_names(self, prefix: str) -> list[str]:
+        # Filtered here, not with LIKE: ``_`` in a base name is a LIKE wildcard.
+        rows = self._execute(
+            "list databases", "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
+        )
+        return sorted(str(row[0]) for row in rows if str(row[0]).startswith(prefix))
+
+    def contents(self, name: str) -> Contents:
+        rows = self._execute(
+            f"read the size of {name}",
+            "SELECT COUNT(*), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) "
+            "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
+            (name,),
+        )
+        return Contents(int(rows[0][0]), int(rows[0][1]))
+
     def run_sql(self, name: str, script: str) -> None:
+        driver = self._driver
         try:
-            conn = pymysql.connect(
-                **connect_kwargs(self._url), database=name, client_flag=CLIENT.MULTI_STATEMENTS
+            conn = driver.connect(
+                {**connect_kwargs(self._url), "database": name}, multi_statements=True
             )
-        except pymysql.err.OperationalError as error:
+        except driver.operational_error as error:
             raise _connect_error(self._url, error) from None
         try:
             with conn.cursor() as cursor:
                 cursor.execute(script)
                 while cursor.nextset():
                     pass
-        except pymysql.err.Error as error:
+        except driver.error as error:
             raise MigrationError(scrub(str(error.args[-1]), self._url)) from None
         finally:
             conn.close()

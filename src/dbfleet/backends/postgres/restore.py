@@ -27,11 +27,14 @@ import gc
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Changes, Restored
+from dbfleet.backends.postgres.driver import (
+    INSUFFICIENT_PRIVILEGE,
+    LOCK_NOT_AVAILABLE,
+    postgres_driver,
+)
 from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.backends.tables import parents_first, referencing_closure
 from dbfleet.errors import DbfleetError
@@ -106,7 +109,8 @@ def display_name(schema: str, table: str) -> str:
 class _Table:
     oid: int
     name: str
-    identifier: sql.Composable
+    #: The table's ``sql.Identifier`` in the driver's composition.
+    identifier: Any
     rows: int = 0
     xmins: tuple[str, ...] = ()
     seed: bytes = b""
@@ -121,45 +125,47 @@ class _Sequence:
 
 
 class PostgresRestorer:
-    """Capture and restore on one worker database, through one autocommit psycopg connection."""
+    """Capture and restore on one worker database, through one autocommit connection."""
 
     def __init__(self, url: URL) -> None:
         self._url = url
+        self._driver = postgres_driver(url.drivername)
+        self._sql = self._driver.sql
         try:
-            self._conn = psycopg.connect(
-                **connect_kwargs(url, url.database or ""),
-                autocommit=True,
-                application_name="dbfleet-isolation",
+            self._conn = self._driver.connect(
+                {
+                    **connect_kwargs(url, url.database or ""),
+                    "application_name": "dbfleet-isolation",
+                }
             )
-        except psycopg.OperationalError as error:
+        except self._driver.operational_error as error:
             raise self._error("connect", error) from None
         self._tables: dict[str, _Table] = {}
         self._references: dict[str, set[str]] = {}
         self._sequences: dict[str, _Sequence] = {}
-        self._changes_query: sql.Composable | None = None
+        self._changes_query: Any = None
         self._seen: dict[str, int] = {}
         self._captured = False
         self._quiet_restore = self._can_silence_triggers()
 
-    def _error(self, doing: str, error: psycopg.Error) -> DbfleetError:
+    def _error(self, doing: str, error: Exception) -> DbfleetError:
         text = scrub(str(error), self._url).strip()
         first = text.splitlines()[0] if text else type(error).__name__
         return DbfleetError(f"dbfleet: could not {doing} database {self._url.database}: {first}")
 
     def _rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         try:
-            cursor = self._conn.execute(statement, params)
-            return cursor.fetchall() if cursor.description else []
-        except psycopg.Error as error:
+            return self._driver.rows(self._conn, statement, params)
+        except self._driver.error as error:
             raise self._error("inspect", error) from None
 
     def _can_silence_triggers(self) -> bool:
         try:
-            self._conn.execute("SET session_replication_role = replica")
-            self._conn.execute("RESET session_replication_role")
-        except psycopg.errors.InsufficientPrivilege:
-            return False
-        except psycopg.Error as error:
+            self._driver.rows(self._conn, "SET session_replication_role = replica")
+            self._driver.rows(self._conn, "RESET session_replication_role")
+        except self._driver.error as error:
+            if self._driver.sqlstate(error) == INSUFFICIENT_PRIVILEGE:
+                return False
             raise self._error("inspect", error) from None
         return True
 
@@ -170,12 +176,13 @@ class PostgresRestorer:
         for oid, schema, table in self._rows(_TABLES):
             name = display_name(schema, table)
             names[oid] = name
-            self._tables[name] = _Table(oid, name, sql.Identifier(schema, table))
+            self._tables[name] = _Table(oid, name, self._sql.Identifier(schema, table))
         for child, parent in self._rows(_REFERENCES):
             if child in names and parent in names:
                 self._references.setdefault(names[child], set()).add(names[parent])
 
-    def _count_query(self) -> sql.Composable:
+    def _count_query(self) -> Any:
+        sql = self._sql
         parts = [
             sql.SQL("SELECT {}::int, count(*) FROM {}").format(sql.Literal(i), table.identifier)
             for i, table in enumerate(self._tables.values())
@@ -191,18 +198,19 @@ class PostgresRestorer:
 
     def capture(self) -> None:
         self._inventory()
+        driver = self._driver
         try:
-            with self._conn.transaction():
-                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            with driver.transaction(self._conn):
+                driver.rows(self._conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 for name, count in self.counts().items():
                     self._capture_table(self._tables[name], count)
                 self._sequences = {
                     display_name(schema, name): _Sequence(
                         oid, display_name(schema, name), start, last
                     )
-                    for oid, schema, name, start, last in self._conn.execute(_SEQUENCES)
+                    for oid, schema, name, start, last in driver.rows(self._conn, _SEQUENCES)
                 }
-        except psycopg.Error as error:
+        except driver.error as error:
             raise self._error("capture the rows of", error) from None
         self._changes_query = None
         self._captured = True
@@ -212,20 +220,18 @@ class PostgresRestorer:
         if not count:
             table.seed, table.xmins = b"", ()
             return
-        xmins = self._conn.execute(
-            sql.SQL("SELECT DISTINCT xmin::text FROM {}").format(table.identifier)
-        ).fetchall()
+        sql, driver = self._sql, self._driver
+        xmins = driver.rows(
+            self._conn, sql.SQL("SELECT DISTINCT xmin::text FROM {}").format(table.identifier)
+        )
         table.xmins = tuple(sorted(str(row[0]) for row in xmins))
-        seed = bytearray()
-        with self._conn.cursor().copy(
-            sql.SQL("COPY {} TO STDOUT (FORMAT binary)").format(table.identifier)
-        ) as copy:
-            for chunk in copy:
-                seed += chunk
-        table.seed = bytes(seed)
+        table.seed = driver.copy_out(
+            self._conn, sql.SQL("COPY {} TO STDOUT (FORMAT binary)").format(table.identifier)
+        )
 
-    def _build_changes_query(self) -> sql.Composable:
+    def _build_changes_query(self) -> Any:
         """Per table: rows now, and rows still carrying a captured ``xmin``; then counters."""
+        sql = self._sql
         parts = []
         for i, table in enumerate(self._tables.values()):
             known = (
@@ -273,62 +279,70 @@ class PostgresRestorer:
             return Restored()
         targets = referencing_closure(changes.tables, self._references)
         order = parents_first(targets, self._references)
-        try:
-            xid = self._restore_once(order, changes.sequences, FIRST_LOCK_WAIT)
-        except psycopg.errors.LockNotAvailable:
-            # A Session dropped without close() holds its locks until collected.
-            gc.collect()
-            try:
-                xid = self._restore_once(order, changes.sequences, LAST_LOCK_WAIT)
-            except psycopg.errors.LockNotAvailable:
-                raise self._blocked() from None
-        except psycopg.Error as error:
-            raise self._error("reset", error) from None
+        xid = self._restore_waiting(order, changes.sequences)
         for name in order:
             table = self._tables[name]
             table.xmins = (xid,) if table.rows else ()
         self._changes_query = None
         return Restored(tuple(order), tuple(sorted(changes.sequences)))
 
+    def _restore_waiting(self, order: list[str], sequences: frozenset[str]) -> str:
+        """Restore, waiting briefly for locks, then once more after a garbage collection."""
+        driver = self._driver
+        try:
+            for wait in (FIRST_LOCK_WAIT, LAST_LOCK_WAIT):
+                try:
+                    return self._restore_once(order, sequences, wait)
+                except driver.error as error:
+                    if driver.sqlstate(error) != LOCK_NOT_AVAILABLE:
+                        raise
+                # A Session dropped without close() holds its locks until collected.
+                gc.collect()
+        except driver.error as error:
+            raise self._error("reset", error) from None
+        raise self._blocked()
+
     def _restore_once(self, order: list[str], sequences: frozenset[str], wait: str) -> str:
-        conn = self._conn
-        with conn.transaction():
-            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(wait)))
+        conn, sql, driver = self._conn, self._sql, self._driver
+        with driver.transaction(conn):
+            driver.rows(conn, sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(wait)))
             if self._quiet_restore:
-                conn.execute("SET LOCAL session_replication_role = replica")
+                driver.rows(conn, "SET LOCAL session_replication_role = replica")
             else:
-                conn.execute("SET CONSTRAINTS ALL DEFERRED")
+                driver.rows(conn, "SET CONSTRAINTS ALL DEFERRED")
             seen = (self._seen.get(name, self._tables[name].rows) for name in order)
             largest = max(seen, default=0)
             if largest > TRUNCATE_ABOVE:
-                conn.execute(
+                driver.rows(
+                    conn,
                     sql.SQL("TRUNCATE ONLY {}").format(
                         sql.SQL(", ").join(self._tables[name].identifier for name in order)
-                    )
+                    ),
                 )
             else:
                 for name in reversed(order):
-                    conn.execute(
-                        sql.SQL("DELETE FROM ONLY {}").format(self._tables[name].identifier)
+                    driver.rows(
+                        conn, sql.SQL("DELETE FROM ONLY {}").format(self._tables[name].identifier)
                     )
-            with conn.cursor() as cursor:
-                for name in order:
-                    table = self._tables[name]
-                    if table.seed:
-                        with cursor.copy(
-                            sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(table.identifier)
-                        ) as copy:
-                            copy.write(table.seed)
+            for name in order:
+                table = self._tables[name]
+                if table.seed:
+                    driver.copy_in(
+                        conn,
+                        sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(table.identifier),
+                        table.seed,
+                    )
             for name in sorted(sequences):
                 sequence = self._sequences[name]
                 if sequence.last is None:
-                    conn.execute(
-                        "SELECT setval(%s::oid, %s, false)", (sequence.oid, sequence.start)
+                    driver.rows(
+                        conn, "SELECT setval(%s::oid, %s, false)", (sequence.oid, sequence.start)
                     )
                 else:
-                    conn.execute("SELECT setval(%s::oid, %s, true)", (sequence.oid, sequence.last))
-            row = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
-        assert row is not None
+                    driver.rows(
+                        conn, "SELECT setval(%s::oid, %s, true)", (sequence.oid, sequence.last)
+                    )
+            (row,) = driver.rows(conn, "SELECT pg_current_xact_id()::text")
         # xmin is the 32-bit form of the 64-bit transaction id.
         return str(int(row[0]) % 2**32)
 

@@ -1,7 +1,7 @@
 """PostgreSQL: ``CREATE DATABASE … TEMPLATE`` clones, comments as markers, advisory locks.
 
-All provisioning goes through one psycopg 3 connection to the maintenance database, whatever
-driver the tests use (``+asyncpg``, ``+psycopg2``): the driver only matters in exported URLs.
+All provisioning goes through one autocommit connection to the maintenance database, made with
+the driver the project has (``driver.py``: psycopg 3 or psycopg2, the one the URL names first).
 """
 
 from __future__ import annotations
@@ -12,11 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import ManagedDatabase
+from dbfleet.backends.base import Contents, ManagedDatabase
+from dbfleet.backends.postgres.driver import (
+    INSUFFICIENT_PRIVILEGE,
+    INVALID_CATALOG_NAME,
+    OBJECT_IN_USE,
+    QUERY_CANCELED,
+    PostgresDriver,
+    postgres_driver,
+)
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.marker import STAGING_PREFIX, Marker, staging_name
@@ -56,7 +62,7 @@ def _describe_server(url: URL) -> str:
     return f"{host}:{url.port or 5432}"
 
 
-def _connect_error(url: URL, error: psycopg.OperationalError) -> ConnectError:
+def _connect_error(url: URL, error: BaseException) -> ConnectError:
     """Turn libpq's multi-line error into one line that says what to fix."""
     text = scrub(str(error), url)
     where = _describe_server(url)
@@ -78,19 +84,20 @@ def _connect_error(url: URL, error: psycopg.OperationalError) -> ConnectError:
     )
 
 
-def _refused(error: psycopg.Error, url: URL, doing: str) -> DbfleetError:
+def _refused(driver: PostgresDriver, error: Exception, url: URL, doing: str) -> DbfleetError:
     """One line for a statement the server refused, with a hint where the cause is known."""
     text = scrub(str(error), url).strip()
     first = text.splitlines()[0] if text else type(error).__name__
     hint = "check the server's log"
-    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+    state = driver.sqlstate(error)
+    if state == INSUFFICIENT_PRIVILEGE:
         hint = (
             f"grant the role the right, e.g. ALTER ROLE {url.username or 'you'} CREATEDB, "
             "or use the role that created dbfleet's databases"
         )
-    elif isinstance(error, psycopg.errors.QueryCanceled):
+    elif state == QUERY_CANCELED:
         hint = "a statement_timeout or lock_timeout of the role cut it short; raise it"
-    elif isinstance(error, psycopg.OperationalError):
+    elif isinstance(error, driver.operational_error):
         hint = "the connection to the server was lost; check the server and run again"
     return DbfleetError(f"dbfleet: PostgreSQL refused to {doing}: {first}; {hint}")
 
@@ -101,7 +108,7 @@ def advisory_key(key: str) -> int:
 
 
 class PostgresBackend:
-    """Provisioning on one PostgreSQL server through a psycopg autocommit connection."""
+    """Provisioning on one PostgreSQL server through one autocommit connection."""
 
     name_limit = 63
 
@@ -113,17 +120,18 @@ class PostgresBackend:
             )
         self._url = url
         self.base_name = url.database
+        self._driver = postgres_driver(url.drivername)
+        self._sql = self._driver.sql
         self._conn = self._open(url)
 
-    @staticmethod
-    def _open(url: URL) -> psycopg.Connection[Any]:
-        last: psycopg.OperationalError | None = None
+    def _open(self, url: URL) -> Any:
+        last: Exception | None = None
         for database in MAINTENANCE_DATABASES:
             try:
-                return psycopg.connect(
-                    **connect_kwargs(url, database), autocommit=True, application_name="dbfleet"
+                return self._driver.connect(
+                    {**connect_kwargs(url, database), "application_name": "dbfleet"}
                 )
-            except psycopg.OperationalError as error:
+            except self._driver.operational_error as error:
                 last = error
                 if f'database "{database}" does not exist' not in str(error):
                     break
@@ -131,18 +139,18 @@ class PostgresBackend:
         raise _connect_error(url, last) from None
 
     def _execute(
-        self, doing: str, statement: sql.Composable | str, params: tuple[Any, ...] | None = None
+        self, doing: str, statement: Any, params: tuple[Any, ...] | None = None
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; any refusal becomes a one-line DbfleetError saying ``doing``."""
+        """Run one statement (a string or a composed ``sql``); any refusal becomes a one-line
+        DbfleetError saying ``doing``."""
         try:
-            cursor = self._conn.execute(statement, params)  # type: ignore[arg-type]
-            return cursor.fetchall() if cursor.description else []
-        except psycopg.Error as error:
-            raise _refused(error, self._url, doing) from None
+            return self._driver.rows(self._conn, statement, params)
+        except self._driver.error as error:
+            raise _refused(self._driver, error, self._url, doing) from None
 
     @property
     def _version_num(self) -> int:
-        return self._conn.info.server_version
+        return self._driver.server_version(self._conn)
 
     def server_version(self) -> str:
         return str(self._version_num // 10000)
@@ -165,6 +173,7 @@ class PostgresBackend:
         return Marker.from_json(rows[0][0]) if rows else None
 
     def _mark(self, name: str, marker: Marker) -> None:
+        sql = self._sql
         self._execute(
             f"mark database {name}",
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(
@@ -173,6 +182,7 @@ class PostgresBackend:
         )
 
     def _tune_disposable(self, name: str) -> None:
+        sql = self._sql
         # Worker databases are thrown away at the end of the run, so a crash losing the last
         # commits costs nothing; per-test commits then stop waiting for the WAL flush.
         self._execute(
@@ -187,6 +197,7 @@ class PostgresBackend:
         second statement; creating under the run's staging name closes that window, since a
         staging name is collected once its run's lock is free.
         """
+        sql = self._sql
         point("create:signed")
         self._execute(
             f"rename {staging} to {name}",
@@ -196,6 +207,7 @@ class PostgresBackend:
         )
 
     def create_empty(self, name: str, marker: Marker) -> None:
+        sql = self._sql
         staging = staging_name(name, marker.run)
         point("create:before")
         self._execute(
@@ -207,6 +219,7 @@ class PostgresBackend:
         self._rename_into_place(staging, name)
 
     def clone(self, template: str, name: str, marker: Marker) -> None:
+        sql = self._sql
         staging = staging_name(name, marker.run)
         statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(staging), sql.Identifier(template)
@@ -218,27 +231,29 @@ class PostgresBackend:
         point("create:before")
         while True:
             try:
-                self._conn.execute(statement)
+                self._driver.rows(self._conn, statement)
                 break
-            except psycopg.errors.ObjectInUse as error:
-                # Something is connected to the template (it admits none of its own); wait.
-                if time.monotonic() > deadline:
-                    raise _refused(error, self._url, f"clone {template} into {name}") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-            except psycopg.errors.InvalidCatalogName:
-                raise DbfleetError(
-                    f"dbfleet: template {template} disappeared before {name} was cloned from it "
-                    "(another run rebuilt the template); run again"
-                ) from None
-            except psycopg.Error as error:
-                raise _refused(error, self._url, f"clone {template} into {name}") from None
+            except self._driver.error as error:
+                state = self._driver.sqlstate(error)
+                if state == INVALID_CATALOG_NAME:
+                    raise DbfleetError(
+                        f"dbfleet: template {template} disappeared before {name} was cloned "
+                        "from it (another run rebuilt the template); run again"
+                    ) from None
+                # Something connected to the template (it admits none of its own) makes it wait.
+                if state != OBJECT_IN_USE or time.monotonic() > deadline:
+                    raise _refused(
+                        self._driver, error, self._url, f"clone {template} into {name}"
+                    ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
         point("create:created")
         self._mark(staging, marker)
         self._tune_disposable(staging)
         self._rename_into_place(staging, name)
 
     def finish_template(self, building: str, template: str, marker: Marker) -> None:
+        sql = self._sql
         self._terminate(building)
         self._execute(
             f"rename {building} to {template}",
@@ -266,6 +281,41 @@ class PostgresBackend:
         )
         return [str(row[0]) for row in rows]
 
+    def list_names(self, prefix: str) -> list[str]:
+        rows = self._execute(
+            "list databases",
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY datname",
+            (prefix,),
+        )
+        return [str(row[0]) for row in rows]
+
+    def contents(self, name: str) -> Contents:
+        rows = self._execute(
+            f"read the size of {name}",
+            "SELECT pg_database_size(datname) FROM pg_database WHERE datname = %s",
+            (name,),
+        )
+        size = int(rows[0][0]) if rows else None
+        # Tables are only visible from inside the database; one that admits no connections
+        # (or refuses this role) keeps its count unknown rather than failing the listing.
+        driver = self._driver
+        try:
+            conn = driver.connect(connect_kwargs(self._url, name))
+        except driver.error:
+            return Contents(None, size)
+        try:
+            found = driver.rows(
+                conn,
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'",
+            )
+        except driver.error:
+            return Contents(None, size)
+        finally:
+            conn.close()
+        return Contents(int(found[0][0]) if found else 0, size)
+
     def _terminate(self, name: str) -> None:
         self._execute(
             f"end sessions on {name}",
@@ -283,6 +333,7 @@ class PostgresBackend:
         return bool(rows)
 
     def drop(self, name: str) -> None:
+        sql = self._sql
         identifier = sql.Identifier(name)
         doing = f"drop database {name}"
         rows = self._execute(
@@ -315,14 +366,19 @@ class PostgresBackend:
 
     def run_sql(self, name: str, script: str) -> None:
         url = with_database(self._url, name)
+        driver = self._driver
         try:
-            with psycopg.connect(**connect_kwargs(url, name)) as conn:
-                conn.execute(script.encode())
-        except psycopg.OperationalError as error:
+            conn = driver.connect(connect_kwargs(url, name), autocommit=False)
+        except driver.operational_error as error:
             raise _connect_error(url, error) from None
-        except psycopg.Error as error:
+        try:
+            driver.rows(conn, script.encode())
+            conn.commit()
+        except driver.error as error:
             first = scrub(str(error), url).strip().splitlines()[0]
             raise MigrationError(first) from None
+        finally:
+            conn.close()
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import hashlib
 import sqlite3
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from typing import IO
 from filelock import FileLock
 from sqlalchemy.engine import URL
 
-from dbfleet.backends.base import ManagedDatabase
+from dbfleet.backends.base import Contents, ManagedDatabase
 from dbfleet.errors import ConfigError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.jsonfile import make_folder
@@ -184,6 +185,31 @@ class SqliteBackend:
             for folder in (self._files, self._directory)
             for path in folder.glob(f"{STAGING_PREFIX}*{self._suffix}")
         )
+
+    def list_names(self, prefix: str) -> list[str]:
+        names = set()
+        pattern = f"{glob.escape(prefix)}*{glob.escape(self._suffix)}"
+        for path in (*self._files.glob(pattern), *self._directory.glob(pattern)):
+            name = path.name[: len(path.name) - len(self._suffix)]
+            # Without a suffix, a database's side files would match the pattern too.
+            if path.is_file() and not name.endswith(SIDE_FILES):
+                names.add(name)
+        return sorted(names)
+
+    def contents(self, name: str) -> Contents:
+        path = self._path(name)
+        files = (path, *(Path(f"{path}{side}") for side in SIDE_FILES))
+        size = sum(file.stat().st_size for file in files if file.is_file())
+        try:
+            uri = f"{path.as_uri()}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM sqlite_master "
+                    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                ).fetchone()
+        except sqlite3.Error:
+            return Contents(None, size)
+        return Contents(int(row[0]), size)
 
     def has_sessions(self, name: str) -> bool:
         # SQLite keeps no list of connections; a live owner is judged by its marker alone.

@@ -1,0 +1,49 @@
+"""PyMySQL or mysqlclient (``MySQLdb``) behind one small surface, for dbfleet's own connections.
+
+The two take the same connect keywords and raise errors whose first argument is the server's
+error number; only the module, its error classes and its client flags differ, so that is all
+this holds.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from dbfleet.backends.dbapi import import_driver
+
+
+@dataclass(frozen=True)
+class MysqlDriver:
+    module: ModuleType
+
+    @property
+    def name(self) -> str:
+        return self.module.__name__
+
+    @property
+    def error(self) -> type[Exception]:
+        return self.module.Error  # type: ignore[no-any-return]
+
+    @property
+    def operational_error(self) -> type[Exception]:
+        return self.module.OperationalError  # type: ignore[no-any-return]
+
+    @staticmethod
+    def code(error: BaseException) -> int:
+        """The server's error number (1045: access denied …), 0 when there is none."""
+        first = error.args[0] if error.args else 0
+        return first if isinstance(first, int) else 0
+
+    def connect(self, kwargs: dict[str, Any], *, multi_statements: bool = False) -> Any:
+        if multi_statements:
+            client = importlib.import_module(f"{self.name}.constants.CLIENT")
+            kwargs = {**kwargs, "client_flag": client.MULTI_STATEMENTS}
+        return self.module.connect(**kwargs)
+
+
+def mysql_driver(drivername: str) -> MysqlDriver:
+    """The driver for a URL's ``drivername``: the one it names, else PyMySQL, else mysqlclient."""
+    return MysqlDriver(import_driver(drivername, "MySQL/MariaDB", "mysql"))
