@@ -6,6 +6,8 @@ its ownership sign and its restorer; this module is the one place that picks the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Backend, Changes, Dumper, Restored, Restorer
@@ -68,7 +70,7 @@ def open_dumper(backend: Backend) -> Dumper:
         return MysqlDumper(url)
     from dbfleet.backends.sqlite.dump import SqliteDumper
 
-    return SqliteDumper(url)
+    return SqliteDumper(lambda name: Path(str(backend.url_for(name).database)))
 
 
 def pool_backend_url(url: URL, server_version: str) -> URL:

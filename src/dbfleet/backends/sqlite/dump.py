@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-
-from sqlalchemy.engine import URL
 
 from dbfleet.errors import DbfleetError
 from dbfleet.marker import Marker
 
 
 class SqliteDumper:
-    def __init__(self, url: URL) -> None:
-        self._url = url
+    def __init__(self, path_of: Callable[[str], Path]) -> None:
+        #: Where the backend keeps database ``name`` (``.dbfleet/sqlite/`` or beside the base).
+        self._path_of = path_of
 
     def tools(self) -> str:
         return f"a file copy (sqlite3 {sqlite3.sqlite_version})"
@@ -33,11 +33,6 @@ class SqliteDumper:
         except sqlite3.Error as error:
             raise DbfleetError(f"dbfleet: cannot save SQLite template {source}: {error}") from None
         return "sqlite3"
-
-    def _path_of(self, name: str) -> Path:
-        # The backend names files by the base file's suffix; its URL for ``name`` says where.
-        base = Path(str(self._url.database))
-        return base.with_name(f"{name}{base.suffix}")
 
     def unrestorable(self, written_by: str) -> str | None:
         return None if written_by == "sqlite3" else f"written by {written_by!r}, not sqlite3"
