@@ -181,8 +181,50 @@ def test_a_missing_restore_tool_sets_the_file_aside_and_builds(
         [f"*template cache: {file} set aside as {file.name}.bad (*not* installed*"]
     )
     assert calls(job) == 2
-    # Nothing could be saved either, and the run says so instead of failing.
-    assert not file.exists()
+    if server.kind == "postgresql":
+        # Nothing could be saved either, and the run says so instead of failing.
+        assert not file.exists()
+    else:
+        # MySQL/MariaDB: without mysqldump, dbfleet saved the build as its own statements.
+        assert '"written_by": "dbfleet-statements"' in Path(f"{file}.json").read_text()
+
+
+@pytest.mark.parametrize("server", ["mysql"], indirect=True)
+def test_without_mysqldump_dbfleets_own_statement_dump_travels(
+    job: pytest.Pytester, server: Server, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = job.path / "no-tools"
+    empty.mkdir()
+    monkeypatch.setenv(ONLY_IN_ENV, str(empty))
+    job.makepyfile(
+        schema=MIGRATION.replace(
+            "    engine.dispose()",
+            '        conn.execute(text("CREATE VIEW seeded AS SELECT body FROM note"))\n'
+            '        conn.execute(text("CREATE TRIGGER shout BEFORE INSERT ON note FOR EACH ROW '
+            'SET NEW.body = UPPER(NEW.body)"))\n'
+            "    engine.dispose()",
+        ),
+        test_view="""
+from sqlalchemy import create_engine, text
+
+def test_view_and_trigger_came_along(dbfleet_url):
+    engine = create_engine(dbfleet_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT body FROM seeded")).fetchall() == [("seeded",)]
+        conn.execute(text("INSERT INTO note (id, body) VALUES (2, 'it''s quiet')"))
+        assert conn.execute(text("SELECT body FROM note WHERE id = 2")).scalar() == "IT'S QUIET"
+    engine.dispose()
+""",
+    )
+    run(job).assert_outcomes(passed=2)
+    (file,) = saved(job)
+    assert '"written_by": "dbfleet-statements"' in Path(f"{file}.json").read_text()
+    next_job(server, base)
+    second = run(job)
+    second.assert_outcomes(passed=2)
+    second.stdout.fnmatch_lines(["*(restored from cache in*"])
+    assert calls(job) == 1
+    no_secret_in(job.path / CACHE)
 
 
 def test_the_folder_keeps_the_newest_three_files_per_base(
