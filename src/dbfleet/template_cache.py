@@ -22,6 +22,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from dbfleet.backends.base import Dumper
 from dbfleet.errors import DbfleetError
 from dbfleet.fingerprint import TemplateFingerprint
@@ -101,9 +103,20 @@ def read_record(path: Path) -> Record:
     return record
 
 
+def _pair_lock(folder: Path) -> FileLock:
+    """Held while a file and its record are renamed into place, or read together: two runs
+    sharing a folder (on one machine) must not pair one's file with the other's record."""
+    return FileLock(str(folder / ".lock"))
+
+
 def check(path: Path, fingerprint: TemplateFingerprint, dumper: Dumper) -> Saved:
     """``path`` as a template safe to restore for ``fingerprint``, or ``Unusable`` saying why:
     cheap checks first, the checksum of the whole file last."""
+    with _pair_lock(path.parent):
+        return _checked(path, fingerprint, dumper)
+
+
+def _checked(path: Path, fingerprint: TemplateFingerprint, dumper: Dumper) -> Saved:
     record = read_record(path)
     if record.fingerprint != fingerprint.digest:
         raise Unusable(
@@ -154,8 +167,9 @@ def save(
         )
         staged_record = staged.with_name(staged.name + RECORD)
         staged_record.write_text(json.dumps(asdict(record), indent=1) + "\n", encoding="utf-8")
-        staged_record.replace(_record_path(path))
-        staged.replace(path)
+        with _pair_lock(folder):
+            staged_record.replace(_record_path(path))
+            staged.replace(path)
     finally:
         staged.unlink(missing_ok=True)
         staged.with_name(staged.name + RECORD).unlink(missing_ok=True)
