@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
+import dbfleet
 from dbfleet.cli import main
 from dbfleet.marker import Marker, Run
 from support import SECRET, create_database, dead_run
@@ -186,3 +189,49 @@ def test_the_command_finds_the_server_where_a_pytest_run_would(
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     assert main(["list"]) == 2
     assert "set DATABASE_URL or DBFLEET_URL" in capsys.readouterr().err
+
+
+def _dbfleet(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "dbfleet.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    done = _dbfleet("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"dbfleet {dbfleet.__version__}"
+
+
+def test_list_shows_this_projects_base_and_all_shows_every_base(
+    fleet: dict[str, str],
+    admin: psycopg.Connection[tuple[object, ...]],
+    base_name: str,
+    base_url: str,
+) -> None:
+    other = f"{base_name}_other_gw0"
+    create_database(admin, other, Marker.new("worker", f"{base_name}_other", "3" * 64, dead_run()))
+    mine = _dbfleet("list", "--url", base_url)
+    assert mine.returncode == 0, mine.stderr
+    assert fleet["dead_worker"] in mine.stdout
+    assert other not in mine.stdout
+    every = _dbfleet("list", "--all", "--url", base_url)
+    assert every.returncode == 0, every.stderr
+    assert fleet["dead_worker"] in every.stdout
+    assert other in every.stdout
+    assert SECRET not in mine.stdout + mine.stderr + every.stdout + every.stderr
+
+
+def test_drop_names_each_kind_once(fleet: dict[str, str], base_url: str) -> None:
+    done = _dbfleet("drop", "--templates", "--url", base_url)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout.splitlines()
+    assert f"dropped {fleet['template']} (template: no run uses it)" in said
+    assert f"dropped {fleet['dead_worker']} (worker: no live run holds it)" in said
+    assert "template: template" not in done.stdout

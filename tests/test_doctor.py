@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,31 @@ def test_a_fingerprint_glob_that_matches_nothing_is_a_problem(
     code, out = _doctor(suite.path, capsys)
     assert code == 1
     assert "glob 'modles/*.py' matches no file" in out
+
+
+def test_an_unparsable_url_is_one_problem_said_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DBFLEET_URL", "DATABASE_URL", "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makeini(
+        "[pytest]\ndbfleet_migrate = sql:schema.sql\n"
+        f"dbfleet_url = postgresql://postgres:{SECRET}@127.0.0.1:notaport/app_test\n"
+    )
+    (pytester.path / "schema.sql").write_text("CREATE TABLE item (id INTEGER PRIMARY KEY);\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "dbfleet.cli", "doctor", str(pytester.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = [line for line in done.stdout.splitlines() if line.startswith("PROBLEM")]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("PROBLEM url ")
+    assert "cannot parse the database URL" in problems[0]
+    assert SECRET not in done.stdout + done.stderr
 
 
 def test_it_says_why_dbfleet_is_active_or_idle(

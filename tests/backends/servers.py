@@ -192,8 +192,18 @@ class SqliteServer:
     def url(self, base: str) -> str:
         return f"sqlite:///{self.directory / base}.db"
 
+    @property
+    def folders(self) -> tuple[Path, Path]:
+        """Where database files live: beside the base file (the base itself, and what older
+        dbfleet made or a user planted) and dbfleet's own folder (everything else it makes)."""
+        return self.directory, self.directory / ".dbfleet" / "sqlite"
+
+    def _file(self, name: str) -> Path:
+        beside, moved = (folder / f"{name}.db" for folder in self.folders)
+        return moved if moved.exists() else beside
+
     def names(self, prefix: str) -> set[str]:
-        return {path.stem for path in self.directory.glob(f"{prefix}*.db")}
+        return {path.stem for folder in self.folders for path in folder.glob(f"{prefix}*.db")}
 
     def plant(self, name: str, marker: Marker | None) -> None:
         with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
@@ -208,11 +218,11 @@ class SqliteServer:
             (markers / f"{name}.db.json").write_text(marker.to_json())
 
     def precious(self, name: str) -> list[tuple[object, ...]]:
-        with contextlib.closing(sqlite3.connect(self.directory / f"{name}.db")) as conn:
+        with contextlib.closing(sqlite3.connect(self._file(name))) as conn:
             return conn.execute("SELECT v FROM precious").fetchall()
 
     def discard(self, name: str) -> None:
-        path = self.directory / f"{name}.db"
+        path = self._file(name)
         path.chmod(0o644)
         path.unlink()
 
@@ -220,9 +230,10 @@ class SqliteServer:
         return contextlib.nullcontext()
 
     def drop_all(self, prefix: str) -> None:
-        for path in self.directory.glob(f"{prefix}*"):
-            path.chmod(0o644)
-            path.unlink()
+        for folder in self.folders:
+            for path in folder.glob(f"{prefix}*"):
+                path.chmod(0o644)
+                path.unlink()
 
 
 #: The crash steps (``dbfleet.faults.STEPS``) each kind passes through: MySQL/MariaDB copies

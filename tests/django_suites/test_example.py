@@ -71,6 +71,8 @@ def test_the_example_warm_run_migrates_nothing_and_an_edit_rebuilds_once(tmp_pat
     assert how == "built"
     assert rebuilt != first
     assert _template(_run(project, database)) == (rebuilt, "reused")
-    # Only the templates are left beside the database (the older kept for a switch back).
-    found = sorted(path.name for path in tmp_path.glob("test_library*"))
+    # Only the templates are left (the older kept for a switch back), in dbfleet's folder
+    # beside the database: no clone, and nothing of dbfleet's beside the database itself.
+    found = sorted(path.name for path in tmp_path.glob("**/test_library*.sqlite3"))
     assert found == sorted([f"{first}.sqlite3", f"{rebuilt}.sqlite3"])
+    assert not list(tmp_path.glob("test_library*"))

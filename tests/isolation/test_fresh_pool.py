@@ -212,8 +212,8 @@ def test_concurrent_takers_never_get_the_same_database(tmp_path: Path) -> None:
     pool.close()
     assert len(taken) == len(set(taken)) == 24
     assert pool.stats.cloned == 24 == pool.stats.dropped
-    assert sorted(path.name for path in tmp_path.glob("*.db")) == [
-        next(tmp_path.glob("app_test_tpl_*.db")).name
+    assert sorted(path.name for path in tmp_path.glob("**/*.db")) == [
+        next(tmp_path.glob("**/app_test_tpl_*.db")).name
     ]
 
 

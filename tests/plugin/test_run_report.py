@@ -28,26 +28,72 @@ def suite(project: pytest.Pytester) -> pytest.Pytester:
     return project
 
 
-def test_summary_shows_speedup_efficiency_and_every_worker(
-    suite: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+#: Tests long enough (2.4 s summed) for a speed-up figure to mean something.
+LONG = "import time\n\n" + "\n".join(f"def test_{n}():\n    time.sleep(0.6)\n" for n in range(4))
+
+
+def _section(result: pytest.RunResult) -> list[str]:
+    """The lines of the run's ``dbfleet`` section, up to pytest's closing line."""
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"=+ dbfleet =+", line))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if re.match(r"=+ .* =+$|\d+ (passed|failed|skipped|errors?)\b", lines[i])
+        ),
+        len(lines),
+    )
+    return lines[start + 1 : end]
+
+
+def test_summary_shows_speedup_efficiency_and_every_worker_with_v(
+    project: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    project.makepyfile(test_long=LONG)
     step_summary = tmp_path / "step.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
-    result = run(suite, "-n", "2")
-    result.assert_outcomes(passed=4, failed=1, skipped=1)
+    result = run(project, "-n", "2", "-v")
+    result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
         [
             "*= dbfleet =*",
             "*template*",
-            "6 tests on 2 worker(s): wall *s, summed test time *s, speedup *x",
-            "bound *s = max(summed / 2, longest unit *); efficiency *%",
+            "4 tests on 2 worker(s): wall *s, summed test time *s, speedup *x",
+            "bound *s = max(summed / 2, longest unit test_long.py *); efficiency *%",
             "provisioning *s (template built)",
             "  gw?: * tests, busy *s, idle *s, first test after *s",
         ]
     )
     markdown = step_summary.read_text()
     assert markdown.startswith("### dbfleet")
+    assert re.search(r"^\| 4 \| 2 \| [0-9.]+s \| [0-9.]+s \| [0-9.]+x \|", markdown, re.MULTILINE)
     assert re.search(r"^\| gw0 \| \d+ \|", markdown, re.MULTILINE)
+    # The same tests without workers: there is nothing to speed up.
+    serial = run(project, "-v")
+    serial.assert_outcomes(passed=4)
+    serial.stdout.fnmatch_lines(["4 tests on 1 worker(s): wall *s, summed test time *s"])
+    assert not [line for line in _section(serial) if "speedup" in line or "efficiency" in line]
+
+
+def test_the_section_is_three_lines_at_most_without_v(
+    suite: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step_summary = tmp_path / "step.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    for args in (("-n", "2"), ("-q",), ()):
+        result = run(suite, *args)
+        result.assert_outcomes(passed=4, failed=1, skipped=1)
+        section = _section(result)
+        assert 2 <= len(section) <= 3, section
+        assert section[0].startswith("template "), section
+        assert " built in " in section[0] or " reused in " in section[0], section
+        assert section[1].startswith("isolation: "), section
+    # A run of a fraction of a second: no speed-up quoted, in the job summary either.
+    assert "speedup" not in "\n".join(_section(run(suite, "-n", "2", "-v")))
+    assert re.search(
+        r"^\| 6 \| 2 \| [0-9.]+s \| [0-9.]+s \| - \|", step_summary.read_text(), re.MULTILINE
+    )
 
 
 MARKS = ("process", "plugins", "provisioned", "conftests", "collected", "first_test")
@@ -57,7 +103,7 @@ def test_the_start_up_and_the_end_are_broken_down_per_worker(
     suite: pytest.Pytester, tmp_path: Path
 ) -> None:
     report = tmp_path / "report.json"
-    result = run(suite, "-n", "2", f"--dbfleet-report={report}")
+    result = run(suite, "-n", "2", "-v", f"--dbfleet-report={report}")
     result.assert_outcomes(passed=4, failed=1, skipped=1)
     result.stdout.fnmatch_lines(
         [
@@ -88,7 +134,7 @@ def test_the_start_up_and_the_end_are_broken_down_per_worker(
 
 
 def test_a_serial_run_breaks_down_its_own_start_up(suite: pytest.Pytester) -> None:
-    result = run(suite)
+    result = run(suite, "-v")
     result.stdout.fnmatch_lines(
         [
             "start-up: interpreter and plugins *s, provisioning *s, conftest import *s, "

@@ -36,7 +36,7 @@ def test_a_copy_of_another_dbfleet_file_does_not_carry_ownership(
     server.discard(base)
     folder = Path(str(make_url(server.url(base)).database)).parent
     target = folder / f"{base}.db"
-    shutil.copyfile(folder / f"{template}.db", target)
+    shutil.copyfile(folder / ".dbfleet" / "sqlite" / f"{template}.db", target)
     result = run(suite)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert target.exists()

@@ -81,3 +81,15 @@ def test_renderings_carry_the_headline_numbers() -> None:
 def test_an_empty_run_summarises_to_zeros() -> None:
     summary = summarize({"started": 0.0, "wall_seconds": 0.0, "tests": []})
     assert (summary.tests, summary.speedup, summary.efficiency) == (0, 0.0, 0.0)
+
+
+def test_no_speedup_is_quoted_for_a_serial_or_a_tiny_run() -> None:
+    serial = {**REPORT, "tests": [{**test, "worker": "master"} for test in REPORT["tests"]]}
+    tiny = {**REPORT, "tests": [{**test, "duration": 0.01} for test in REPORT["tests"]]}
+    for report in (serial, tiny):
+        summary = summarize(report)
+        assert not summary.speedup_applies
+        text = "\n".join(render_lines(summary))
+        assert "speedup" not in text
+        assert "efficiency" not in text
+        assert "| - |" in render_markdown(summary)

@@ -47,6 +47,21 @@ def test_a_crash_report_is_not_a_phase() -> None:
     assert set(recording_of(reports, Conditions(), 1.0).tests) == {"a.py::t1"}
 
 
+def test_a_test_whose_call_did_not_run_is_not_measured() -> None:
+    reports = [
+        *_phases("a.py::ran", "gw0", 0.0, 0.1, 1.0),
+        PhaseReport("a.py::skipped", "gw0", "setup", 0.001, 2.0, ran=False),
+        PhaseReport("a.py::skipped", "gw0", "teardown", 0.0, 2.1),
+        PhaseReport("a.py::setup_error", "gw0", "setup", 0.002, 3.0),
+        PhaseReport("a.py::setup_error", "gw0", "teardown", 0.0, 3.1),
+        PhaseReport("a.py::skips_itself", "gw0", "setup", 0.0, 4.0),
+        PhaseReport("a.py::skips_itself", "gw0", "call", 0.01, 4.0, ran=False),
+    ]
+    recording = recording_of(reports, Conditions(), 5.0)
+    assert set(recording.tests) == {"a.py::ran"}
+    assert recording.units["a.py"].seconds == pytest.approx(1.1)
+
+
 def _store(nodeid: str, runs: int) -> DurationStore:
     store = DurationStore()
     for at in range(runs):

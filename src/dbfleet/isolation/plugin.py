@@ -297,42 +297,42 @@ def overhead_totals(config: pytest.Config) -> dict[str, dict[str, float]]:
 
 
 def summary_lines(config: pytest.Config) -> list[str]:
-    """Isolation's lines in the run's ``dbfleet`` section (written by the core plugin)."""
+    """Isolation's lines in the run's ``dbfleet`` section (written by the core plugin): one
+    line when all went well (the section is two or three lines), one more per leaking test."""
     state = config.stash.get(ISOLATION, None)
     if state is None:
         return []
-    lines = []
+    parts = []
     if state.overhead:
-        parts = []
+        levels = []
         for level in LEVELS:
             seconds = state.overhead.get(level)
             if seconds:
                 median = statistics.median(seconds) * 1000
                 # Fresh tests whose app worked elsewhere got a clone, but were not fresh.
                 strays = state.stray_tests if level == Level.FRESH else 0
-                parts.append(f"{len(seconds) - strays} {level} (median {median:.1f} ms added)")
+                levels.append(f"{len(seconds) - strays} {level} (median {median:.1f} ms added)")
                 if strays:
-                    parts.append(f"{strays} fresh in name only")
-        lines.append("isolation: " + ", ".join(parts))
+                    levels.append(f"{strays} fresh in name only")
+        parts.append("isolation: " + ", ".join(levels))
     if state.pool_numbers:
         numbers = state.pool_numbers
-        lines.append(
+        parts.append(
             f"fresh pool: {int(numbers.get('cloned', 0))} cloned, "
             f"{int(numbers.get('waits', 0))} test(s) waited "
             f"{numbers.get('waited_seconds', 0.0):.2f}s in all"
         )
+    leaks = []
     if state.settings.leaks is not LeakMode.OFF:
         if state.leaking:
-            lines.append(f"{len(state.leaking)} test(s) leaked rows:")
-            lines.extend(
+            leaks.append(f"{len(state.leaking)} test(s) leaked rows:")
+            leaks.extend(
                 f"  {nodeid}: {describe(found)}" for nodeid, found in sorted(state.leaking)
             )
         else:
-            lines.append("no test leaked rows")
+            parts.append("no test leaked rows")
     warning = stray_warning(config)
-    if warning is not None:
-        lines.append(warning)
-    return lines
+    return (["; ".join(parts)] if parts else []) + leaks + ([warning] if warning else [])
 
 
 # ---------------------------------------------------------------------------------------------

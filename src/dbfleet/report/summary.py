@@ -15,6 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+#: Summed test seconds below which a parallel run's speed-up is not shown: a worker takes
+#: seconds to start (interpreter, plugins, conftests, collection), so under this the figure
+#: measures the start-up, not the parallelism ("speedup 0.01x" for a 60 ms suite).
+MEANINGFUL_SECONDS = 2.0
+
 
 @dataclass(frozen=True)
 class WorkerLoad:
@@ -44,6 +49,11 @@ class Summary:
     def speedup(self) -> float:
         """Summed test seconds over wall seconds: how many tests ran at once, on average."""
         return self.summed / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def speedup_applies(self) -> bool:
+        """A serial run has no speed-up to speak of, and a tiny one none worth quoting."""
+        return self.workers > 1 and self.summed >= MEANINGFUL_SECONDS
 
     @property
     def bound(self) -> float:

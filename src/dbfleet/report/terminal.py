@@ -17,15 +17,25 @@ def _template(summary: Summary) -> str:
 
 
 def render_lines(summary: Summary) -> list[str]:
-    """The lines under the ``dbfleet`` heading, after the provisioning line."""
-    lines = [
+    """The run's numbers in the ``dbfleet`` section (with ``-v``): the speed-up and the bound
+    only where they mean something (see :attr:`Summary.speedup_applies`)."""
+    headline = (
         f"{summary.tests} tests on {summary.workers} worker(s): wall {summary.wall:.2f}s, "
-        f"summed test time {summary.summed:.2f}s, speedup {summary.speedup:.2f}x",
-        f"bound {summary.bound:.2f}s = max(summed / {summary.workers}, longest unit "
-        f"{summary.longest_unit or '-'} {summary.longest_unit_seconds:.2f}s); "
-        f"efficiency {_percent(summary.efficiency)}",
-        f"provisioning {summary.provisioning_seconds:.2f}s (template {_template(summary)})",
-    ]
+        f"summed test time {summary.summed:.2f}s"
+    )
+    lines = []
+    if summary.speedup_applies:
+        lines += [
+            f"{headline}, speedup {summary.speedup:.2f}x",
+            f"bound {summary.bound:.2f}s = max(summed / {summary.workers}, longest unit "
+            f"{summary.longest_unit or '-'} {summary.longest_unit_seconds:.2f}s); "
+            f"efficiency {_percent(summary.efficiency)}",
+        ]
+    else:
+        lines.append(headline)
+    lines.append(
+        f"provisioning {summary.provisioning_seconds:.2f}s (template {_template(summary)})"
+    )
     for load in summary.loads:
         lines.append(
             f"  {load.worker}: {load.tests} tests, busy {load.busy:.2f}s, idle {load.idle:.2f}s, "
@@ -36,13 +46,16 @@ def render_lines(summary: Summary) -> list[str]:
 
 def render_markdown(summary: Summary) -> str:
     """A GitHub step summary: the headline numbers, then a table of workers."""
+    applies = summary.speedup_applies
+    speedup = f"{summary.speedup:.2f}x" if applies else "-"
+    efficiency = _percent(summary.efficiency) if applies else "-"
     rows = [
         "### dbfleet",
         "",
         "| tests | workers | wall | summed | speedup | bound | efficiency | provisioning |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {summary.tests} | {summary.workers} | {summary.wall:.2f}s | {summary.summed:.2f}s "
-        f"| {summary.speedup:.2f}x | {summary.bound:.2f}s | {_percent(summary.efficiency)} "
+        f"| {speedup} | {summary.bound:.2f}s | {efficiency} "
         f"| {summary.provisioning_seconds:.2f}s ({_template(summary)}) |",
         "",
         "| worker | tests | busy | idle | first test after |",

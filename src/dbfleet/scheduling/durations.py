@@ -351,13 +351,18 @@ def separate_overhead(phases: Sequence[Phases]) -> tuple[float, tuple[Phases, ..
 
 @dataclass(frozen=True)
 class PhaseReport:
-    """One phase of one test as a run reported it: what :func:`recording_of` is built from."""
+    """One phase of one test as a run reported it: what :func:`recording_of` is built from.
+
+    ``ran`` says the phase ran to an end (passed or failed, an xfail included); a skip is not a
+    measurement of the test, and recording one made a skipped test look ever shorter.
+    """
 
     nodeid: str
     worker: str
     when: str
     seconds: float
     start: float
+    ran: bool = True
 
 
 def recording_of(
@@ -372,12 +377,16 @@ def recording_of(
     A file's overhead is separated per worker (each worker that ran some of it paid its module
     fixtures once, in the setup of its first test there) and the largest is kept; its seconds
     are the summed raw totals of its tests on all workers. Phases other than setup, call and
-    teardown (a crashed worker's report) are ignored.
+    teardown (a crashed worker's report) are ignored, and so is every test whose call did not
+    run to an end (skipped, or its setup failed): its few milliseconds say nothing about what
+    it costs when it runs, and averaging them in decayed its estimate run after run.
     """
+    reports = list(reports)
+    measured = {r.nodeid for r in reports if r.when == "call" and r.ran}
     phases: dict[str, dict[str, float]] = {}
     first: dict[str, tuple[float, str]] = {}
     for report in reports:
-        if report.when not in ("setup", "call", "teardown"):
+        if report.when not in ("setup", "call", "teardown") or report.nodeid not in measured:
             continue
         seen = phases.setdefault(report.nodeid, {"setup": 0.0, "call": 0.0, "teardown": 0.0})
         seen[report.when] += max(report.seconds, 0.0)

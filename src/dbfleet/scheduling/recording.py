@@ -40,6 +40,7 @@ class DurationRecorder:
                 when=report.when or "",
                 seconds=report.duration,
                 start=report.start,
+                ran=report.outcome != "skipped" or hasattr(report, "wasxfail"),
             )
         )
 

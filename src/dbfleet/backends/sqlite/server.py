@@ -1,7 +1,12 @@
 """SQLite: a file per worker, copied from a template file with the ``sqlite3`` backup API.
 
-Markers live beside the files, in ``.dbfleet/markers/`` of the database's directory, so the
-application sees no extra table; each names a sign that the file itself carries as its ``PRAGMA
+The base file (the one the configured URL names, which a serial run uses) stays where the URL
+says. Every other file dbfleet makes (templates, the workers' clones, staging copies) lives in
+``.dbfleet/sqlite/`` of that directory, so a project whose URL names a file at its root does not
+fill its root with them; the tests reach a clone through the URL dbfleet exports. A file of an
+older dbfleet beside the base file is still found there, so it is reused, collected or refused
+as before. Markers live in ``.dbfleet/markers/`` of the same directory, so the application sees
+no extra table; each names a sign that the file itself carries as its ``PRAGMA
 application_id`` (four bytes of the file's header, meant for exactly this). A marker whose file
 was deleted and re-created by hand, or replaced by a copy of another file, no longer matches, and
 that file is the user's. Every file is written under a staging name reserved to dbfleet, signed,
@@ -28,6 +33,7 @@ from sqlalchemy.engine import URL
 from dbfleet.backends.base import Contents, ManagedDatabase
 from dbfleet.errors import ConfigError, DbfleetError, MigrationError
 from dbfleet.faults import point
+from dbfleet.jsonfile import make_folder
 from dbfleet.marker import STAGING_PREFIX, Marker, staging_name
 from dbfleet.urls import redacted
 
@@ -60,9 +66,11 @@ class SqliteBackend:
                 "create it or point dbfleet_url elsewhere"
             )
         self._state = self._directory / ".dbfleet"
+        self._files = self._state / "sqlite"
         self._held: dict[str, IO[bytes]] = {}
         try:
-            for folder in ("markers", "locks"):
+            make_folder(self._state)  # with its .gitignore: database files are never source
+            for folder in ("markers", "locks", "sqlite"):
                 (self._state / folder).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise ConfigError(
@@ -72,7 +80,11 @@ class SqliteBackend:
             ) from None
 
     def _path(self, name: str) -> Path:
-        return self._directory / f"{name}{self._suffix}"
+        beside = self._directory / f"{name}{self._suffix}"
+        if name == self.base_name:
+            return beside
+        path = self._files / f"{name}{self._suffix}"
+        return beside if not path.exists() and beside.exists() else path
 
     def _marker_path(self, name: str) -> Path:
         return self._state / "markers" / f"{name}{self._suffix}.json"
@@ -170,16 +182,18 @@ class SqliteBackend:
     def list_staging(self) -> list[str]:
         return sorted(
             path.name[: -len(self._suffix)] if self._suffix else path.name
-            for path in self._directory.glob(f"{STAGING_PREFIX}*{self._suffix}")
+            for folder in (self._files, self._directory)
+            for path in folder.glob(f"{STAGING_PREFIX}*{self._suffix}")
         )
 
     def list_names(self, prefix: str) -> list[str]:
-        names = []
-        for path in self._directory.glob(f"{glob.escape(prefix)}*{glob.escape(self._suffix)}"):
+        names = set()
+        pattern = f"{glob.escape(prefix)}*{glob.escape(self._suffix)}"
+        for path in (*self._files.glob(pattern), *self._directory.glob(pattern)):
             name = path.name[: len(path.name) - len(self._suffix)]
             # Without a suffix, a database's side files would match the pattern too.
             if path.is_file() and not name.endswith(SIDE_FILES):
-                names.append(name)
+                names.add(name)
         return sorted(names)
 
     def contents(self, name: str) -> Contents:
