@@ -26,6 +26,7 @@ import gc
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,9 +108,14 @@ class _Exit:
                 return  # a stream Python would report on: let it
         if _stdout_identity() != armed.stdout or _coverage_measuring():
             return
-        # Registered before dbfleet loaded (pytest imports logging first), so it would run after
-        # this handler: run it now. It only flushes and closes handlers, and does so once.
+        # Registered before dbfleet loaded (pytest imports logging first), so they would run
+        # after this handler: run them now. logging's only flushes and closes its handlers;
+        # weakref.finalize's (registered at the first finalizer) runs the atexit=True
+        # finalizers still pending, such as a TemporaryDirectory's clean-up. Both run once.
         logging.shutdown()
+        pending = getattr(weakref.finalize, "_exitfunc", None)
+        if callable(pending):
+            pending()
         os._exit(armed.status)
 
 
