@@ -161,7 +161,7 @@ def test_an_inactive_dbfleet_leaves_the_exit_alone(
     strict: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DBFLEET_URL")
-    (strict.path / "pytest.ini").write_text(INI.replace("dbfleet_migrate = sql:schema.sql", ""))
+    strict.makeini(INI.replace("dbfleet_migrate = sql:schema.sql", ""))
     strict.makepyfile(test_things="def test_plain():\n    pass\n")
     result = run(strict, "-W", "error", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
@@ -391,3 +391,41 @@ def test_pytest_main_called_by_a_program_returns_to_it(strict: pytest.Pytester) 
     assert "after pytest.main: 0" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 7
     assert _finalized(strict)
+
+
+NESTING = """
+import os
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def test_an_in_process_run_returns_its_status(pytester, monkeypatch):
+    monkeypatch.setenv("DBFLEET_URL", os.environ["NESTED_URL"])
+    pytester.makeini(
+        "[pytest]\\ndbfleet_migrate = sql:schema.sql\\n"
+        "asyncio_default_fixture_loop_scope = function\\n"
+    )
+    (pytester.path / "schema.sql").write_text("CREATE TABLE item (id INTEGER PRIMARY KEY);")
+    pytester.makepyfile("def test_fails(dbfleet_url):\\n    assert not dbfleet_url\\n")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "--dbfleet-fast-exit=on")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["dbfleet: *", "*1 failed*"])
+"""
+
+
+def test_an_in_process_pytester_run_never_ends_the_process(
+    strict: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outer run (dbfleet not opted in) goes on after pytester's in-process session, whose
+    status (1) must not become the process's (0)."""
+    monkeypatch.setenv("NESTED_URL", os.environ["DBFLEET_URL"])
+    monkeypatch.delenv("DBFLEET_URL")
+    strict.makeini(INI.replace("dbfleet_migrate = sql:schema.sql", ""))
+    strict.makeconftest("")
+    strict.makepyfile(test_things=NESTING)
+    # -s: with fd 1 captured while the test ran, the armed exit would stand down by itself.
+    result = run(strict, "-s", "-W", "error", "-p", "no:randomly")
+    result.assert_outcomes(passed=1, warnings=0)
+    assert result.ret == 0
