@@ -14,9 +14,13 @@ app: 14 s after the last test, in the controller and in every xdist worker.
 - **Exit** (``dbfleet_fast_exit``): once pytest has finished (unconfigure, its final unraisable
   pass and every cleanup done) and every ``atexit`` handler registered after dbfleet loaded has
   run, the process leaves with ``os._exit(status)`` instead of finalizing the interpreter. Only
-  memory is given back that way; files are flushed and closed by their owners before.
+  memory is given back that way; files are flushed and closed by their owners before. It stands
+  down (Python finalizes as usual) when an exception nobody caught reaches the top, when fd 1 is
+  no longer what it was (pytest's broken-pipe exit), when a coverage measurement is still
+  running, and wherever pytest is not the process's main program (``main_program``).
 
-This module is the one place that decides both; each role asks it through the plugins below.
+This module is the one place that decides both; ``plugin.py`` calls ``install`` where dbfleet is
+active and wraps ``pytest_cmdline_main`` around ``outermost`` and ``session_over``.
 """
 
 from __future__ import annotations
