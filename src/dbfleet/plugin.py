@@ -16,14 +16,14 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dbfleet import progress, roles
+from dbfleet import process, progress, roles
 from dbfleet.config import Settings, check_ini_keys, distributes, opt_in, resolve
 from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
@@ -190,6 +190,28 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help="databases each worker keeps cloned ahead for isolation fresh (default 2); "
         "ini dbfleet_fresh_pool",
     )
+    group.addoption(
+        "--dbfleet-gc-freeze",
+        dest="dbfleet_gc_freeze",
+        metavar="on|off",
+        nargs="?",
+        const=True,
+        type=_switch,
+        help="collect and gc.freeze() the heap after the conftests and after collection "
+        "(default on): later collections skip the suite's own objects, but an object alive "
+        "then is never collected; ini dbfleet_gc_freeze",
+    )
+    group.addoption(
+        "--dbfleet-fast-exit",
+        dest="dbfleet_fast_exit",
+        metavar="on|off",
+        nargs="?",
+        const=True,
+        type=_switch,
+        help="once the session is over and the other atexit handlers have run, leave with "
+        "os._exit(status) instead of tearing the interpreter down (default on); "
+        "ini dbfleet_fast_exit",
+    )
     _FLAG_DEFAULTS.update(
         {option.dest: (option.names()[0], option.default) for option in group.options}
     )
@@ -207,6 +229,10 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
     )
     parser.addini("dbfleet_migrate", "how the template schema is built", default="")
+    parser.addini("dbfleet_gc_freeze", "gc.freeze() the loaded suite", type="bool", default=True)
+    parser.addini(
+        "dbfleet_fast_exit", "skip interpreter finalization at exit", type="bool", default=True
+    )
     parser.addini("dbfleet_warm_workers", "start xdist workers in warm interpreters", type="bool")
     parser.addini(
         "dbfleet_django",
@@ -227,6 +253,21 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         type="args",
         default=["DATABASE_URL"],
     )
+
+
+def _switch(text: str) -> bool:
+    """``on``/``off`` (or true/false, yes/no, 1/0), as an ini bool reads them."""
+    value = text.strip().lower()
+    if value in ("on", "true", "yes", "1"):
+        return True
+    if value in ("off", "false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not on or off")
+
+
+def _process_option(config: pytest.Config, name: str) -> bool:
+    given = getattr(config.known_args_namespace, name, None)
+    return bool(config.getini(name) if given is None else given)
 
 
 def _shard_option(text: str) -> tuple[int, int]:
@@ -330,7 +371,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         if fitted is not None:
             workers = fitted.best
             early_config.stash[FITTED] = fitted
-        warm = _warm_pool(early_config, workers, settings.rootdir)
+        freeze = _process_option(early_config, "dbfleet_gc_freeze")
+        warm = _warm_pool(early_config, workers, settings.rootdir, freeze)
         try:
             with _progress_shown(early_config):
                 role = roles.start(
@@ -344,6 +386,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
             raise
         phases.mark("provisioned")
     early_config.stash[STATE] = role.state
+    process.install(
+        early_config, freeze=freeze, fast_exit=_process_option(early_config, "dbfleet_fast_exit")
+    )
     early_config.pluginmanager.register(role, roles.PLUGIN_NAME)
     early_config.pluginmanager.register(phases, PHASES)
     if warm is not None:
@@ -437,14 +482,32 @@ def _warm_requested(config: pytest.Config) -> bool:
     return bool(config.getini("dbfleet_warm_workers") if given is None else given)
 
 
-def _warm_pool(config: pytest.Config, workers: int, rootdir: Path) -> WarmWorkers | None:
+def _warm_pool(
+    config: pytest.Config, workers: int, rootdir: Path, freeze: bool
+) -> WarmWorkers | None:
     """Start the warm interpreters now, in a controller that asked for them, so that their
     imports overlap with this process's own start (provisioning, conftests)."""
     if not workers or roles.controller_message() is not None or not _warm_requested(config):
         return None
     if not warm_available():
         return None
-    return WarmWorkers(WarmPool.start(workers, rootdir), rootdir)
+    return WarmWorkers(WarmPool.start(workers, rootdir, freeze), rootdir)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, object, object]:
+    """The session's end, where ``process`` may arm the fast exit (only if it was asked for)."""
+    with process.outermost() as outermost:
+        try:
+            status = yield
+        except pytest.UsageError:
+            # pytest prints it and exits 4 (a path that does not exist, found at collection).
+            if outermost:
+                process.session_over(config, pytest.ExitCode.USAGE_ERROR)
+            raise
+    if outermost:
+        process.session_over(config, status)
+    return status
 
 
 def pytest_configure(config: pytest.Config) -> None:

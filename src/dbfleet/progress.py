@@ -3,8 +3,8 @@
 A cold build of a few hundred migrations takes half a minute before pytest shows its header:
 silence that long reads as a hang. A build longer than a second shows where it is: on a
 terminal one live line (``migration 12/272 (0012_price), 5s``), rewritten in place and cleared
-when done; elsewhere (CI logs) a plain line when a step begins, at most one every few seconds,
-and one every ``HEARTBEAT`` seconds while a step runs long.
+when done; elsewhere (CI logs) a plain line when a step is done, at most one every few seconds,
+one every ``HEARTBEAT`` seconds while a step runs long, and the state it ended in.
 
 The builder runs in a child process; it announces each finished step with a ``STEP`` line on
 its output, which the parent takes out of the output it keeps (:func:`step_of`). Where the
@@ -111,9 +111,13 @@ class Progress:
             self._shown_at, self._changed = now, False
 
     def finish(self) -> None:
+        """Clear the live line; in a log that showed the work, end with where it ended."""
         if self._live:
             self._sink("\r\x1b[K")
             self._live = False
+        elif self._shown_at is not None and self._changed:
+            self._sink(self.text() + "\n")
+            self._changed = False
 
 
 def current() -> Progress | None:

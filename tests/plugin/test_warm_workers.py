@@ -26,15 +26,17 @@ asyncio_default_fixture_loop_scope = function
 """
 
 # At import, before any test: is this worker a fork of the warm interpreter, did it find a module
-# only the previous run's tests imported, and was its own DATABASE_URL exported already?
+# only the previous run's tests imported, was its own DATABASE_URL exported already, and did it
+# inherit a frozen heap (the worker freezes its own only later, at session start)?
 CONFTEST = """
-import json, os, sys
+import gc, json, os, sys
 
 main = getattr(sys.modules["__main__"], "__spec__", None)
 seen = {
     "forked": getattr(main, "name", None) == "dbfleet.warm.interpreter",
     "colorsys": "colorsys" in sys.modules,
     "url": os.environ.get("DATABASE_URL", ""),
+    "frozen": gc.get_freeze_count() > 0,
 }
 worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
 with open(os.path.join(os.environ["SEEN_DIR"], worker + ".json"), "w") as out:
@@ -81,6 +83,7 @@ def test_workers_start_from_the_warm_interpreter_with_the_last_runs_modules(
     assert sorted(first) == ["gw0", "gw1"]
     assert all(seen["forked"] for seen in first.values()), first
     assert not any(seen["colorsys"] for seen in first.values()), first  # nothing listed yet
+    assert all(seen["frozen"] for seen in first.values()), first
     listed, _skip = modules.load(project.path)
     assert "colorsys" in listed
     # A plugin's package, and what requires one, is never preloaded (the second run's workers
@@ -100,6 +103,15 @@ def test_workers_start_from_the_warm_interpreter_with_the_last_runs_modules(
 def test_without_the_option_workers_start_cold(project: pytest.Pytester, strict: Path) -> None:
     run(project, "-n", "2", "-o", "dbfleet_warm_workers=false").assert_outcomes(passed=4)
     assert not any(seen["forked"] for seen in _seen(strict).values())
+
+
+def test_the_warm_interpreter_freezes_its_heap_before_forking_unless_told_not_to(
+    project: pytest.Pytester, strict: Path
+) -> None:
+    run(project, "-n", "2", "-W", "error", "--dbfleet-gc-freeze=off").assert_outcomes(passed=4)
+    seen = _seen(strict)
+    assert all(worker["forked"] for worker in seen.values()), seen
+    assert not any(worker["frozen"] for worker in seen.values()), seen
 
 
 def test_a_module_that_pulls_in_a_plugin_stops_the_preload(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -58,6 +59,10 @@ def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:
 
 
 FINISHED = threading.Event()
+
+#: Set by the pool to "1" when the interpreter should freeze its heap before forking (the
+#: same name ``dbfleet.process`` uses; this module imports only the standard library).
+FREEZE_ENV = "DBFLEET_GC_FREEZE"
 
 
 def _watch(conn: socket.socket) -> None:
@@ -122,6 +127,11 @@ def main(argv: list[str]) -> int:
         # is refused and it starts its worker cold; the pool drops the culprit from the list.
         (folder / f"skip-{os.getpid()}").write_text(culprit)
         return 0
+    if os.environ.pop(FREEZE_ENV, "") == "1":
+        # Before the forks: the children share these pages, and a collection in a child would
+        # touch every object's header and copy every page (``dbfleet_gc_freeze``).
+        gc.collect()
+        gc.freeze()
     return fork_workers(listener, int(argv[3]))
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from dbfleet.warm import modules
+from dbfleet.warm.interpreter import FREEZE_ENV
 from dbfleet.warm.launch import SOCKET_ENV
 
 #: ``workeroutput`` key of a worker's module list.
@@ -46,7 +47,7 @@ class WarmPool:
         return str(self.folder / "socket")
 
     @classmethod
-    def start(cls, count: int, rootdir: Path) -> WarmPool:
+    def start(cls, count: int, rootdir: Path, freeze: bool = False) -> WarmPool:
         folder = Path(tempfile.mkdtemp(prefix="dbfleet-warm-"))  # private: mode 0700
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(folder / "socket"))
@@ -62,6 +63,7 @@ class WarmPool:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd=os.getcwd(),
+                env={**os.environ, FREEZE_ENV: "1" if freeze else "0"},
             )
         ]
         # Only the interpreters hold the socket now: once none is left to accept, a launcher's
