@@ -61,6 +61,16 @@ def test_skipped():
 """
 
 
+@pytest.fixture(autouse=True)
+def _unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs here are not measured by the outer run's coverage: a coverage measurement
+    running in a process makes the fast exit stand down (its data is saved at finalization),
+    so under ``pytest --cov`` none of these runs would exit fast. The coverage tests start
+    their own measurement."""
+    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def strict(project: pytest.Pytester) -> pytest.Pytester:
     project.makeini(INI)
