@@ -20,7 +20,7 @@ from typing import IO, Any
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.mysql.driver import mysql_driver
-from dbfleet.backends.mysql.server import SIGN_ROUTINE, connect_kwargs, quote
+from dbfleet.backends.mysql.server import PROGRAMS, SIGN_ROUTINE, connect_kwargs, quote
 from dbfleet.backends.tools import Tool, first
 from dbfleet.errors import DbfleetError
 from dbfleet.marker import Marker
@@ -167,24 +167,7 @@ class MysqlDumper:
                 ):
                     create = str(rows(f"SHOW CREATE VIEW {quote(view)}")[0][1])
                     write("view", create.replace(f"{quote(name)}.", ""))
-                for kind, statement in (
-                    (
-                        "TRIGGER",
-                        "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
-                        "WHERE TRIGGER_SCHEMA = %s",
-                    ),
-                    (
-                        "PROCEDURE",
-                        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                        "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE' "
-                        f"AND ROUTINE_NAME <> '{SIGN_ROUTINE}'",
-                    ),
-                    (
-                        "FUNCTION",
-                        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                        "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'FUNCTION'",
-                    ),
-                ):
+                for kind, statement in PROGRAMS:
                     for (object_name,) in rows(statement, (name,)):
                         shown = rows(f"SHOW CREATE {kind} {quote(object_name)}")
                         write(kind.lower(), str(shown[0][2]))

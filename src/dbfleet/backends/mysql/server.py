@@ -40,6 +40,27 @@ REGISTRY = "dbfleet_registry"
 #: (``dbfleet <sign> complete`` or ``… partial``); never copied by a clone.
 SIGN_ROUTINE = "_dbfleet_sign"
 
+#: The objects a clone copies besides tables and views, each as the kind ``SHOW CREATE`` takes
+#: and the query listing a schema's own (dbfleet's sign routine left out): the clone and the
+#: template cache's own dump copy the same ones.
+PROGRAMS: tuple[tuple[str, str], ...] = (
+    (
+        "TRIGGER",
+        "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s",
+    ),
+    (
+        "PROCEDURE",
+        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+        "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE' "
+        f"AND ROUTINE_NAME <> '{SIGN_ROUTINE}'",
+    ),
+    (
+        "FUNCTION",
+        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+        "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'FUNCTION'",
+    ),
+)
+
 #: How long GET_LOCK waits for a template build, in seconds.
 LOCK_TIMEOUT = 3600
 
@@ -269,24 +290,7 @@ class MysqlBackend:
                     f"SELECT {columns} FROM {quote(source)}.{quote(table)}",
                 )
             self._copy_views(source, target, doing)
-            for kind, names in (
-                (
-                    "TRIGGER",
-                    "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
-                    "WHERE TRIGGER_SCHEMA = %s",
-                ),
-                (
-                    "PROCEDURE",
-                    "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'PROCEDURE' "
-                    f"AND ROUTINE_NAME <> '{SIGN_ROUTINE}'",
-                ),
-                (
-                    "FUNCTION",
-                    "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                    "WHERE ROUTINE_SCHEMA = %s AND ROUTINE_TYPE = 'FUNCTION'",
-                ),
-            ):
+            for kind, names in PROGRAMS:
                 for (object_name,) in self._execute(doing, names, (source,)):
                     row = self._execute(
                         doing, f"SHOW CREATE {kind} {quote(source)}.{quote(object_name)}"
