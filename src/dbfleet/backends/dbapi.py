@@ -11,9 +11,31 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import ModuleType
 
 from dbfleet.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One imported DB-API module and what every kind reads of it alike: its name and the two
+    exception classes DB-API promises; each kind's driver adds what differs between its two."""
+
+    module: ModuleType
+
+    @property
+    def name(self) -> str:
+        return self.module.__name__
+
+    @property
+    def error(self) -> type[Exception]:
+        return self.module.Error  # type: ignore[no-any-return]
+
+    @property
+    def operational_error(self) -> type[Exception]:
+        return self.module.OperationalError  # type: ignore[no-any-return]
+
 
 #: Blocking drivers per database kind, in order of preference where the URL names none of them:
 #: (SQLAlchemy's ``+driver`` name, the module it imports, the package that installs it).

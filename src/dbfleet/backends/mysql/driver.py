@@ -9,28 +9,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
-from dbfleet.backends.dbapi import import_driver
+from dbfleet.backends.dbapi import Driver, import_driver
 
 
 @dataclass(frozen=True)
-class MysqlDriver:
-    module: ModuleType
-
-    @property
-    def name(self) -> str:
-        return self.module.__name__
-
-    @property
-    def error(self) -> type[Exception]:
-        return self.module.Error  # type: ignore[no-any-return]
-
-    @property
-    def operational_error(self) -> type[Exception]:
-        return self.module.OperationalError  # type: ignore[no-any-return]
-
+class MysqlDriver(Driver):
     @staticmethod
     def code(error: BaseException) -> int:
         """The server's error number (1045: access denied …), 0 when there is none."""

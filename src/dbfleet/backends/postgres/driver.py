@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from dbfleet.backends.dbapi import import_driver
+from dbfleet.backends.dbapi import Driver, import_driver
 
 #: SQLSTATE codes the server code reacts to.
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -27,24 +27,11 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
-class PostgresDriver:
+class PostgresDriver(Driver):
     """One imported driver module: connections, statements, COPY and errors through it."""
 
-    module: ModuleType
     #: The driver's ``sql`` module: ``SQL``, ``Identifier``, ``Literal`` (same API in both).
     sql: ModuleType
-
-    @property
-    def name(self) -> str:
-        return self.module.__name__
-
-    @property
-    def error(self) -> type[Exception]:
-        return self.module.Error  # type: ignore[no-any-return]
-
-    @property
-    def operational_error(self) -> type[Exception]:
-        return self.module.OperationalError  # type: ignore[no-any-return]
 
     @staticmethod
     def sqlstate(error: BaseException) -> str | None:
