@@ -67,11 +67,11 @@ def compare(reference: Mapping[str, str], other: Mapping[str, str]) -> str:
 
 
 def _ms(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds * 1000:.1f}"
+    return "-" if seconds is None else f"{seconds * 1000:.1f}"
 
 
 def _s(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds:.2f}"
+    return "-" if seconds is None else f"{seconds:.2f}"
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -107,7 +107,9 @@ def cells(row: Mapping[str, Any]) -> list[str]:
 def text_table(rows: Sequence[Mapping[str, Any]]) -> str:
     body = [list(COLUMNS), *(cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in body) for i in range(len(COLUMNS))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in body]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in body
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -27,11 +27,12 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,7 @@ class Peer:
     no_async: str = ""  # why the async variant is not run, when it is not
     probe_package: str = ""  # a package `pip download` must find before anything is set up
     editable: bool = False
-    notes: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    env: tuple[tuple[str, str], ...] = ()  # set for this peer's runs (and said in its row)
 
 
 PEERS = [
@@ -122,6 +122,9 @@ PEERS = [
         "py_pglite",
         ("py-pglite",),
         no_async="its async client (asyncpg) needs TCP mode, which allows one connection",
+        # psycopg's binary wheel (libpq 18) never finishes connecting to pglite-socket 0.0.8;
+        # its pure-Python implementation on the system's libpq does.
+        env=(("PSYCOPG_IMPL", "python"),),
     ),
     Peer(
         "pytest-sqlalchemy-alembic",
@@ -180,9 +183,18 @@ def ensure_venv(peer: Peer, venvs: Path) -> Path:
         say(f"{peer.name}: pip download {peer.probe_package} (is there a distribution?)")
         with tempfile.TemporaryDirectory() as tmp:
             found = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "-d", tmp,
-                 peer.probe_package],
-                capture_output=True, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "-d",
+                    tmp,
+                    peer.probe_package,
+                ],
+                capture_output=True,
+                text=True,
             )
         if found.returncode != 0:
             raise PeerUnavailable(
@@ -195,7 +207,8 @@ def ensure_venv(peer: Peer, venvs: Path) -> Path:
     say(f"{peer.name}: pip install {' '.join(spec)} (can take minutes)")
     installed = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *spec],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if installed.returncode != 0:
         raise PeerUnavailable(f"pip install failed: {_last_error(installed.stderr)}")
@@ -207,11 +220,11 @@ def freeze(python: Path, peer: Peer) -> dict[str, str]:
     """Exact versions of the packages that matter for the row (the peer's and the common pins)."""
     out = subprocess.run(
         [str(python), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    wanted = {
-        name.split("[")[0].split("=")[0].lower() for name in [*COMMON, *peer.relevant]
-    }
+    wanted = {name.split("[")[0].split("=")[0].lower() for name in [*COMMON, *peer.relevant]}
     wanted |= {"pytest-dbfleet"} if peer.editable else set()
     return {
         p["name"]: p["version"]
@@ -232,37 +245,75 @@ def make_project(peer: Peer, projects: Path) -> Path:
 
 
 def run_once(
-    peer: Peer, python: Path, project: Path, selection: list[str], workers: int, work: Path
+    peer: Peer,
+    python: Path,
+    project: Path,
+    selection: list[str],
+    workers: int,
+    work: Path,
+    timeout: float,
 ) -> dict[str, Any]:
     """One pytest process: its wall time, the probe's files and the output's tail on failure."""
     probe_dir = Path(tempfile.mkdtemp(prefix="probe-", dir=work))
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DBFLEET_", "PYTEST_", "PG")) and k not in ("DATABASE_URL", "PYTHONPATH")
+        if not k.startswith(("DBFLEET_", "PYTEST_", "PG"))
+        and k not in ("DATABASE_URL", "PYTHONPATH")
     }
-    env.update(PEERS_OUT=str(probe_dir), PYTHONPATH=str(project),
-               PEERS_PGLITE_WORK=str(work / "pglite-npm"))
-    command = [str(python), "-m", "pytest", "-p", "probe", "-p", "no:cacheprovider", "-q",
-               *peer.args, *selection]
+    env.update(
+        PEERS_OUT=str(probe_dir),
+        PYTHONPATH=str(project),
+        PEERS_PGLITE_WORK=str(work / "pglite-npm"),
+        **dict(peer.env),
+    )
+    command = [
+        str(python),
+        "-m",
+        "pytest",
+        "-p",
+        "probe",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *peer.args,
+        *selection,
+    ]
     if workers:
         command += ["-n", str(workers)]
     launched = time.time()
-    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    # A session of its own, so a hung run is ended with everything it started (Node.js too).
+    process = subprocess.Popen(
+        command,
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output = process.communicate()[0] + f"\ntimed out after {timeout} s"
     wall = time.time() - launched
     processes = [json.loads(p.read_text()) for p in sorted(probe_dir.glob("*.json"))]
     shutil.rmtree(probe_dir, ignore_errors=True)
     first = [p["first_ready"] - launched for p in processes if p["first_ready"] is not None]
     return {
         "workers": workers,
-        "exit": done.returncode,
+        "exit": process.returncode,
         "wall": wall,
-        "first_test": {p["worker"]: p["first_ready"] - launched for p in processes
-                       if p["first_ready"] is not None},
+        "first_test": {
+            p["worker"]: p["first_ready"] - launched
+            for p in processes
+            if p["first_ready"] is not None
+        },
         "first_test_slowest": max(first) if first else None,
         "isolation": report.isolation_costs(processes),
         "outcomes": report.outcomes(processes),
-        "tail": "" if processes else (done.stdout + done.stderr)[-2000:],
+        "tail": "" if processes else output[-2000:],
     }
 
 
@@ -274,7 +325,12 @@ def selection_for(peer: Peer, quick: bool) -> list[str]:
 
 
 def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    row: dict[str, Any] = {"peer": peer.name, "async": peer.no_async or "yes"}
+    row: dict[str, Any] = {
+        "peer": peer.name,
+        "async": peer.no_async or "yes",
+        "env": dict(peer.env),
+        "args": list(peer.args),
+    }
     try:
         python = ensure_venv(peer, args.venvs)
     except PeerUnavailable as unavailable:
@@ -284,7 +340,7 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
     project = make_project(peer, work / "projects")
     say(f"{peer.name}: warm-up (quick selection, serial and -n 2)")
     for workers in (0, 2):
-        warm = run_once(peer, python, project, selection_for(peer, True), workers, work)
+        warm = run_once(peer, python, project, selection_for(peer, True), workers, work, 600)
         if not warm["outcomes"]:
             reason = f"the warm-up ran no test (exit {warm['exit']}): {warm['tail'][-300:]}"
             say(f"{peer.name}: not run: {reason}")
@@ -293,8 +349,17 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
     for repeat in range(args.repeat):
         for workers in (0, 2):
             say(f"{peer.name}: run {repeat + 1}/{args.repeat}, {'-n 2' if workers else 'serial'}")
-            runs.append(run_once(peer, python, project, selection_for(peer, args.quick),
-                                 workers, work))
+            runs.append(
+                run_once(
+                    peer,
+                    python,
+                    project,
+                    selection_for(peer, args.quick),
+                    workers,
+                    work,
+                    600 if args.quick else 3600,
+                )
+            )
     return {**row, "status": "ran", "runs": runs}
 
 
@@ -317,9 +382,11 @@ def summarize(row: dict[str, Any], reference: dict[str, str] | None) -> dict[str
         wall_serial=report.median([r["wall"] for r in serial]),
         wall_n2=report.median([r["wall"] for r in parallel]),
         first_test_serial=report.median(
-            [r["first_test_slowest"] for r in serial if r["first_test_slowest"] is not None]),
+            [r["first_test_slowest"] for r in serial if r["first_test_slowest"] is not None]
+        ),
         first_test_n2=report.median(
-            [r["first_test_slowest"] for r in parallel if r["first_test_slowest"] is not None]),
+            [r["first_test_slowest"] for r in parallel if r["first_test_slowest"] is not None]
+        ),
         first_test_per_worker=[r["first_test"] for r in runs],
         isolation_p50=report.percentile(costs, 50),
         isolation_p95=report.percentile(costs, 95),
@@ -335,8 +402,9 @@ def summarize(row: dict[str, Any], reference: dict[str, str] | None) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true",
-                        help="ten tests, one repetition: proves every set-up works")
+    parser.add_argument(
+        "--quick", action="store_true", help="ten tests, one repetition: proves every set-up works"
+    )
     parser.add_argument("--venvs", type=Path, default=Path.home() / ".cache" / "dbfleet-peers")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--only", action="append", help="run only peers whose name contains this")

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from peers import report
 
 PROBE = Path(__file__).resolve().parents[2] / "bench" / "peers" / "probe.py"
@@ -67,7 +66,7 @@ def test_a_peer_that_did_not_run_keeps_its_row_with_the_reason() -> None:
     text = report.text_table(rows)
     markdown = report.markdown_table(rows)
     for table in (text, markdown):
-        assert "1.23 / –" in table
+        assert "1.23 / -" in table
         assert "2.1 / 10.0" in table
         assert "not run: needs Python >= 3.14" in table
     assert markdown.splitlines()[1].startswith("| --- |")
