@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -87,6 +88,7 @@ class Peer:
     probe_package: str = ""  # a package `pip download` must find before anything is set up
     editable: bool = False
     env: tuple[tuple[str, str], ...] = ()  # set for this peer's runs (and said in its row)
+    app_database: str = ""  # the application's own database, which the peer expects to exist
 
 
 PEERS = [
@@ -132,8 +134,11 @@ PEERS = [
         ("pytest-sqlalchemy-alembic==0.2.0",),
         "sqlalchemy_alembic",
         ("pytest-sqlalchemy-alembic", "alembic"),
-        args=("--nomigrations",),
-        no_async="its async mode is configured with an async sessionmaker; one ini, one kind",
+        # With pytest-asyncio active it registers its per-test fixture as a bare async fixture,
+        # which pytest-asyncio's strict mode refuses for every test: the sync set-up runs without.
+        args=("--nomigrations", "-p", "no:asyncio"),
+        app_database="peers_sqla",
+        no_async="its async mode wants an async sessionmaker and asyncio_mode=auto",
     ),
     Peer(
         "hand-written conftest",
@@ -163,6 +168,11 @@ def say(message: str) -> None:
 
 def _last_error(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
+    # pip's clearest reason, when there is one: the versions that exist need another Python.
+    needs = re.findall(r"(\S+) Requires-Python (\S+?);?(?:\s|$)", output)
+    if needs:
+        wanted = ", ".join(sorted({need for _, need in needs}))
+        return f"its releases ({needs[0][0]} to {needs[-1][0]}) require Python {wanted}"
     errors = [line for line in lines if line.startswith("ERROR")]
     return (errors or lines or ["no output"])[-1][:300]
 
@@ -231,6 +241,16 @@ def freeze(python: Path, peer: Peer) -> dict[str, str]:
         for p in json.loads(out)
         if p["name"].lower().replace("_", "-") in wanted
     }
+
+
+#: Run by the peer's interpreter (its psycopg): create the application's database if missing.
+CREATE_DATABASE = """
+import sys, psycopg
+from psycopg import sql
+with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+    if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[1]]).fetchone():
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[1])))
+"""
 
 
 def make_project(peer: Peer, projects: Path) -> Path:
@@ -338,6 +358,13 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
         return {**row, "status": "not run", "reason": str(unavailable)}
     row["versions"] = freeze(python, peer)
     project = make_project(peer, work / "projects")
+    if peer.app_database:
+        made = subprocess.run(
+            [str(python), "-c", CREATE_DATABASE, peer.app_database], capture_output=True, text=True
+        )
+        if made.returncode != 0:
+            reason = f"the application's database: {_last_error(made.stderr)}"
+            return {**row, "status": "not run", "reason": reason}
     say(f"{peer.name}: warm-up (quick selection, serial and -n 2)")
     for workers in (0, 2):
         warm = run_once(peer, python, project, selection_for(peer, True), workers, work, 600)

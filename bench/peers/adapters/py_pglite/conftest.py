@@ -3,7 +3,8 @@ worker, started by Node.js; every table truncated before each test). The tables 
 on its ``pglite_engine``. ``work_dir`` (its README's "Production Configuration") keeps the npm
 packages between runs, one folder per worker, instead of a fresh ``npm install`` each session;
 the socket then needs a fixed path too, as py-pglite writes its ``pglite_manager.js`` (with the
-socket's path in it) only when the folder has none."""
+socket's path in it) only when the folder has none, so one left by another configuration is
+removed first."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def pglite_config():
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     work_dir = Path(os.environ["PEERS_PGLITE_WORK"]) / worker
     work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "pglite_manager.js").unlink(missing_ok=True)
     return PGliteConfig(work_dir=work_dir, socket_path=str(work_dir / ".s.PGSQL.5432"), timeout=120)
 
 
