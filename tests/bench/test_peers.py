@@ -106,3 +106,34 @@ def test_probe_writes_each_test_outcome_and_timings(
         "test_setup_error": "error",
     }
     assert all(t["setup"] >= 0 and t["teardown"] >= 0 for t in written["tests"].values())
+
+
+def test_a_peer_without_a_distribution_for_this_python_says_which_python_it_needs() -> None:
+    from peers import run
+
+    pip_output = (
+        "ERROR: Ignored the following versions that require a different python version: "
+        "0.1.0 Requires-Python >=3.14; 0.4.1 Requires-Python >=3.14\n"
+        "ERROR: Could not find a version that satisfies the requirement x (from versions: none)\n"
+        "ERROR: No matching distribution found for x\n"
+    )
+    assert run._last_error(pip_output) == "its releases (0.1.0 to 0.4.1) require Python >=3.14"
+    assert run._last_error("Collecting x\nERROR: No matching distribution found for x\n") == (
+        "ERROR: No matching distribution found for x"
+    )
+
+
+def test_every_peer_of_the_brief_has_a_row() -> None:
+    from peers import run
+
+    names = " ".join(peer.name for peer in run.PEERS)
+    for peer in (
+        "dbfleet (rollback)",
+        "dbfleet (reset)",
+        "pytest-postgresql",
+        "py-pglite",
+        "pytest-sqlalchemy-alembic",
+        "hand-written",
+        "pytest-pglite",
+    ):
+        assert peer in names
