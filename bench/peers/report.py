@@ -85,13 +85,14 @@ COLUMNS = (
     "wall s serial",
     "wall s -n 2",
     "outcomes",
+    "notes",
 )
 
 
 def cells(row: Mapping[str, Any]) -> list[str]:
     """One peer's table cells; a peer that did not run says why across the numbers."""
     if row.get("status") != "ran":
-        return [row["peer"], f"not run: {row.get('reason', '?')}", "", "", "", ""]
+        return [row["peer"], f"not run: {row.get('reason', '?')}", "", "", "", "", ""]
     first = f"{_s(row['first_test_serial'])} / {_s(row['first_test_n2'])}"
     iso = f"{_ms(row['isolation_p50'])} / {_ms(row['isolation_p95'])}"
     return [
@@ -101,12 +102,16 @@ def cells(row: Mapping[str, Any]) -> list[str]:
         _s(row["wall_serial"]),
         _s(row["wall_n2"]),
         row["outcomes"],
+        row.get("notes", ""),
     ]
 
 
 def text_table(rows: Sequence[Mapping[str, Any]]) -> str:
     body = [list(COLUMNS), *(cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in body) for i in range(len(COLUMNS))]
+    # A row that did not run says why in one long cell, which sets no column's width; notes,
+    # the last column, are as long as they are.
+    measured = [list(COLUMNS), *(cells(r) for r in rows if r.get("status") == "ran")]
+    widths = [max(len(line[i]) for line in measured) for i in range(len(COLUMNS) - 1)] + [0]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in body
     ]

@@ -89,6 +89,7 @@ class Peer:
     editable: bool = False
     env: tuple[tuple[str, str], ...] = ()  # set for this peer's runs (and said in its row)
     app_database: str = ""  # the application's own database, which the peer expects to exist
+    no_parallel: str = ""  # why the ``-n 2`` runs are not run, when they are not
 
 
 PEERS = [
@@ -127,6 +128,10 @@ PEERS = [
         # psycopg's binary wheel (libpq 18) never finishes connecting to pglite-socket 0.0.8;
         # its pure-Python implementation on the system's libpq does.
         env=(("PSYCOPG_IMPL", "python"),),
+        # SQLAlchemyPGliteManager.stop() ends with _kill_all_pglite_processes(): the first
+        # worker to finish kills the other's PGlite, whose next connect then waits forever.
+        no_parallel="-n 2: the first worker to finish kills every PGlite on the machine "
+        "(SQLAlchemyPGliteManager.stop), the other worker then hangs",
     ),
     Peer(
         "pytest-sqlalchemy-alembic",
@@ -333,7 +338,7 @@ def run_once(
         "first_test_slowest": max(first) if first else None,
         "isolation": report.isolation_costs(processes),
         "outcomes": report.outcomes(processes),
-        "tail": "" if processes else output[-2000:],
+        "tail": "" if processes and process.returncode in (0, 1) else output[-2000:],
     }
 
 
@@ -348,6 +353,16 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
     row: dict[str, Any] = {
         "peer": peer.name,
         "async": peer.no_async or "yes",
+        "parallel": peer.no_parallel or "yes",
+        "notes": "; ".join(
+            note
+            for note in (
+                peer.no_async and f"no async: {peer.no_async}",
+                peer.no_parallel,
+                *(f"{k}={v}" for k, v in peer.env),
+            )
+            if note
+        ),
         "env": dict(peer.env),
         "args": list(peer.args),
     }
@@ -365,8 +380,9 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
         if made.returncode != 0:
             reason = f"the application's database: {_last_error(made.stderr)}"
             return {**row, "status": "not run", "reason": reason}
-    say(f"{peer.name}: warm-up (quick selection, serial and -n 2)")
-    for workers in (0, 2):
+    modes = (0,) if peer.no_parallel else (0, 2)
+    say(f"{peer.name}: warm-up (quick selection, serial{'' if peer.no_parallel else ' and -n 2'})")
+    for workers in modes:
         warm = run_once(peer, python, project, selection_for(peer, True), workers, work, 600)
         if not warm["outcomes"]:
             reason = f"the warm-up ran no test (exit {warm['exit']}): {warm['tail'][-300:]}"
@@ -374,7 +390,7 @@ def bench_peer(peer: Peer, args: argparse.Namespace, work: Path) -> dict[str, An
             return {**row, "status": "not run", "reason": reason}
     runs = []
     for repeat in range(args.repeat):
-        for workers in (0, 2):
+        for workers in modes:
             say(f"{peer.name}: run {repeat + 1}/{args.repeat}, {'-n 2' if workers else 'serial'}")
             runs.append(
                 run_once(
@@ -422,6 +438,11 @@ def summarize(row: dict[str, Any], reference: dict[str, str] | None) -> dict[str
         test_ids=sorted(first),
         exits=[r["exit"] for r in runs],
         tails=[r["tail"] for r in runs if r["tail"]],
+        runs=[
+            {k: r[k] for k in ("workers", "exit", "wall", "first_test")}
+            | {"counts": report.counts(r["outcomes"])}
+            for r in runs
+        ],
     )
     return row
 
