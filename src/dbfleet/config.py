@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.errors import ConfigError
-from dbfleet.isolation.levels import LeakMode, Level, parse_leak_mode, parse_level
+from dbfleet.levels import LeakMode, Level, parse_leak_mode, parse_level
 
 #: What a namespace may be: short enough to leave room in a 63-byte name, safe in any identifier.
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_]{0,15}")

@@ -29,7 +29,7 @@ from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.inifile import read_options
-from dbfleet.isolation.levels import LEAK_MODES, LEVELS
+from dbfleet.levels import LEAK_MODES, LEVELS
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
 from dbfleet.report.phases import Phases
 from dbfleet.report.phases import render_lines as phase_lines
@@ -530,7 +530,7 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = distributes(vars(config.option), os.environ)
     report, html = config.getoption("dbfleet_report"), config.getoption("dbfleet_html")
     if state is not None or report or html:
-        record = state.record if state is not None else RunRecord()
+        record = RunRecord(started=state.started) if state is not None else RunRecord()
         plugins.register(Recorder(record, state, report, html), RECORDER)
     if shard:
         # Read the inputs here, before any worker starts: a bad file found in an xdist worker

@@ -7,7 +7,7 @@ import pytest
 from dbfleet.config import DEFAULT_POOL_SIZE, IsolationSettings
 from dbfleet.config import resolve_isolation as resolve
 from dbfleet.errors import ConfigError
-from dbfleet.isolation.levels import LeakMode, Level, marked_level
+from dbfleet.levels import LeakMode, Level, marked_level
 
 
 def test_nothing_configured_means_no_isolation_and_no_leak_check() -> None:
