@@ -119,3 +119,32 @@ def test_migrate_imports_only_downward() -> None:
             queue.extend(graph[name])
     assert "dbfleet.migrate" not in reached
     assert sorted(name for name in reached if name.split(".")[1] in FEATURES) == []
+
+
+#: The pytest glue and the command (``doctor`` is one of its subcommands) sit on top and wire
+#: every feature in; every other module at the package root is a floor below the features.
+TOP = ("dbfleet.plugin", "dbfleet.cli", "dbfleet.doctor")
+
+
+def test_a_root_module_imports_no_feature_folder() -> None:
+    """Shared vocabulary (the isolation levels, the run's start time) lives at the root, so
+    the modules every layer uses never reach up into a feature for a word."""
+    graph = _graph()
+    assert "dbfleet.levels" in graph["dbfleet.config"]  # the walk sees the levels at the root
+    upward = {
+        name: sorted(target for target in imported if target.split(".")[1] in FEATURES)
+        for name, imported in graph.items()
+        if name.count(".") == 1 and name not in TOP
+    }
+    assert {name: found for name, found in upward.items() if found} == {}
+
+
+def test_the_isolation_levels_and_fixtures_never_import_its_hooks() -> None:
+    graph = _graph()
+    units = ("dbfleet.isolation.state", "dbfleet.isolation.strategies")
+    for name in (*units, "dbfleet.isolation.fixtures"):
+        assert "dbfleet.isolation.plugin" not in graph[name], name
+    # The hooks re-export the fixtures; the levels know nothing of either.
+    assert "dbfleet.isolation.fixtures" in graph["dbfleet.isolation.plugin"]
+    for name in units:
+        assert "dbfleet.isolation.fixtures" not in graph[name], name
