@@ -419,11 +419,13 @@ class Found:
 def _set(value: object, unset: object = None) -> object:
     """The value if it sets the setting, else None: blank text, an empty list and the flag's
     own default do not."""
+    if value is None or value == unset:
+        return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, (list, tuple)) and not value:
         return None
-    return None if value is None or value == unset else value
+    return value
 
 
 def lookup(
