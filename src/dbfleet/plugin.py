@@ -176,8 +176,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config.pluginmanager.register(django_fleet, FIXTURES)
     # A Django suite is provisioned here, not at the initial conftests: the heap and the exit
     # start here too. Registered during this hook, the freezer misses its own session start.
-    freeze = _process_option(config, "dbfleet_gc_freeze")
-    process.install(config, freeze=freeze, fast_exit=_process_option(config, "dbfleet_fast_exit"))
+    freeze = _process_option(config, "gc_freeze")
+    process.install(config, freeze=freeze, fast_exit=_process_option(config, "fast_exit"))
     if freeze:
         process.freeze_heap()
 
