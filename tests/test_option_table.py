@@ -144,22 +144,7 @@ def _readme_rows() -> list[list[str]]:
 
 #: The rows the README's options table does not have yet (their text is in the options
 #: branch's report); the strict xfail fails as soon as the README gains them.
-NOT_IN_README = {"check_leaks": "DBFLEET_CHECK_LEAKS", "fresh_pool": "row", "django": "row"}
-
-
-@pytest.mark.parametrize(
-    "option",
-    [
-        pytest.param(
-            option,
-            id=option.name,
-            marks=[pytest.mark.xfail(reason=f"README lacks {NOT_IN_README[option.name]}")]
-            if option.name in NOT_IN_README
-            else [],
-        )
-        for option in OPTIONS
-    ],
-)
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)
 def test_the_readme_options_table_has_a_row_naming_every_place(option: Option) -> None:
     places = [(column, place) for column, place in enumerate(_places(option)) if place]
     column, first = places[0]
