@@ -37,8 +37,10 @@ STEPS = (
     "migrate:running",  # the migration child started
     "restore:started",  # a cached template is being restored into the build, not yet complete
     "restore:done",  # the cached template restored into the build, not yet renamed into place
-    "template:filling",  # the build created, about to be migrated or restored into
 )
+
+#: Every step a test can hold a process at (``PAUSE_AT``).
+PAUSES = ("template:filling",)  # the build created, about to be migrated or restored into
 
 
 def point(step: str) -> None:
@@ -55,7 +57,7 @@ def pause(step: str) -> None:
     at, _, path = wanted.partition("=")
     if at != step or not path:
         return
-    assert step in STEPS, step
+    assert step in PAUSES, step
     release = Path(path)
     deadline = time.monotonic() + PAUSE_LIMIT
     while not release.exists() and time.monotonic() < deadline:

@@ -91,6 +91,8 @@ class Provisioned:
     claim: Callable[[], TemplateClaim] | None = None
     #: While the controller builds in the background: ``building`` or ``restoring``.
     doing: str = ""
+    #: Built (or restored) after the header was shown, while the workers started.
+    behind: bool = False
     migrator: DjangoMigrator | None = None
 
 
@@ -114,6 +116,7 @@ class DjangoFleet:
     ahead: list[tuple[str, FleetDatabase]] = field(default_factory=list)
     #: In the controller: the templates' build, running while xdist starts the workers.
     _build: Background | None = None
+    _build_failed: bool = False
     _saved_names: dict[str, Any] = field(default_factory=dict)
 
     # -- start ---------------------------------------------------------------------------
@@ -264,8 +267,8 @@ class DjangoFleet:
 
     def _build_now(self) -> None:
         """Serially: claim, then build or reuse, each template before any test runs."""
-        for alias, item in self.provisioned.items():
-            self._settle_one(alias, item, self._claimed(item))
+        for item in self.provisioned.values():
+            self._settle_one(item, self._claimed(item))
 
     def _claimed(self, item: Provisioned) -> TemplateClaim:
         assert item.claim is not None
@@ -274,7 +277,7 @@ class DjangoFleet:
         except Unmarked as error:
             raise Unmarked(_unmarked_advice(error.name, item.database), error.name) from None
 
-    def _settle_one(self, alias: str, item: Provisioned, claim: TemplateClaim) -> None:
+    def _settle_one(self, item: Provisioned, claim: TemplateClaim) -> None:
         item.template = claim.finish()
         item.doing = ""
         item.migrations = item.migrator.applied if item.migrator is not None else 0
@@ -291,20 +294,22 @@ class DjangoFleet:
 
         def build() -> None:
             progress.set_sink(sink, tty)
-            claims: list[tuple[str, Provisioned, TemplateClaim]] = []
+            claims: list[tuple[Provisioned, TemplateClaim]] = []
             try:
-                for alias, item in self.provisioned.items():
+                for item in self.provisioned.values():
                     claim = self._claimed(item)
-                    claims.append((alias, item, claim))
-                    item.doing = claim.doing
+                    if claim.doing:
+                        claims.append((item, claim))
+                        item.doing, item.behind = claim.doing, True
+                    else:  # there to reuse: settled now, so the header says so
+                        self._settle_one(item, claim)
                 held.set()
                 claimed.set()
                 while claims:
-                    alias, item, claim = claims[0]
-                    self._settle_one(alias, item, claim)
+                    self._settle_one(*claims[0])
                     claims.pop(0)
             finally:
-                for _, _, claim in claims:
+                for _, claim in claims:
                     claim.release()
                 claimed.set()
                 progress.set_sink(None, False)
@@ -326,6 +331,7 @@ class DjangoFleet:
             return
         self._build.join()
         error, self._build.error = self._build.error, None
+        self._build_failed = self._build_failed or error is not None
         if isinstance(error, Interrupted):
             pytest.exit(str(error), returncode=pytest.ExitCode.INTERRUPTED)
         if isinstance(error, DbfleetError):
@@ -494,10 +500,14 @@ class DjangoFleet:
                 if template.reused
                 else f"{template.said} ({item.migrations} migrations)"
             )
-            if item.doing:  # the run ended before the build did
-                how = f"not finished ({item.doing} when the run ended)"
+            if item.doing:  # the build failed, or the run ended before it did
+                how = (
+                    "not built: its build failed (the error below)"
+                    if self._build_failed
+                    else f"not finished ({item.doing} when the run ended)"
+                )
             lines.append(f"django: DATABASES[{alias!r}] template {template.name} {how}")
-            if self._build is not None and template.cache_note:
+            if item.behind and template.cache_note:
                 # Known only after the header was shown, while the build went on.
                 lines.append(f"django: {template.cache_note}")
         if self.ahead:
