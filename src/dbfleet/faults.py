@@ -18,11 +18,14 @@ import signal
 import time
 from pathlib import Path
 
+from dbfleet.background import cancelled
+
 #: ``step`` or ``step,step``: the steps at which a process kills itself.
 KILL_AT = "DBFLEET_KILL_AT"
 
-#: ``step=path``: the process reaching ``step`` waits until the file ``path`` exists (at most
-#: ``PAUSE_LIMIT`` seconds), then writes ``path.resumed`` saying whether it saw the file.
+#: ``step=path``: the process reaching ``step`` writes ``path.paused``, waits until the file
+#: ``path`` exists (at most ``PAUSE_LIMIT`` seconds, or until its work is cancelled), then writes
+#: ``path.resumed`` saying whether it saw the file.
 PAUSE_AT = "DBFLEET_PAUSE_AT"
 PAUSE_LIMIT = 60.0
 
@@ -59,7 +62,8 @@ def pause(step: str) -> None:
         return
     assert step in PAUSES, step
     release = Path(path)
+    Path(f"{path}.paused").write_text(step)
     deadline = time.monotonic() + PAUSE_LIMIT
-    while not release.exists() and time.monotonic() < deadline:
+    while not release.exists() and not cancelled() and time.monotonic() < deadline:
         time.sleep(0.05)
     Path(f"{path}.resumed").write_text("seen" if release.exists() else "timed out")

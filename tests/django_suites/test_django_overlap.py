@@ -4,12 +4,16 @@ one build, the same outcomes, and a failed build that ends the run as serially, 
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from backends.servers import Server
-from support import run
+from support import SECRET, run
 
 pytestmark = pytest.mark.django
 
@@ -76,4 +80,41 @@ def test_a_failed_build_behind_the_workers_is_one_line_and_leaves_nothing(
     everything = "\n".join(result.outlines + result.errlines)
     assert "Traceback" not in everything
     assert "was not built" not in everything  # no worker met the missing template
+    assert server.names(f"test_{django_base}") == set()
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_a_ctrl_c_during_the_build_behind_the_workers_leaves_nothing(
+    django_project: pytest.Pytester,
+    server: Server,
+    django_base: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The build is held (on a file that never comes) while the workers start; a Ctrl-C then
+    stops the run as it stops a serial one: no traceback, no half-built database."""
+    hold = django_project.path / "never"
+    monkeypatch.setenv("DBFLEET_PAUSE_AT", f"template:filling={hold}")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-n", "2"],
+        cwd=django_project.path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        paused = Path(f"{hold}.paused")
+        deadline = time.monotonic() + 120
+        while not paused.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert paused.exists(), "the build never reached its hold"
+        child.send_signal(signal.SIGINT)
+        output, _ = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    text = output.decode()
+    assert child.returncode == pytest.ExitCode.INTERRUPTED, text
+    assert "Traceback" not in text
+    assert SECRET not in text
     assert server.names(f"test_{django_base}") == set()

@@ -329,7 +329,11 @@ class DjangoFleet:
         """Wait for the background build; its error as the one line it is serially."""
         if self._build is None:
             return
-        self._build.join()
+        try:
+            self._build.join()
+        except KeyboardInterrupt:  # stopped as serially: the build drops what it made
+            self._build.cancel.set()
+            self._build.join()
         error, self._build.error = self._build.error, None
         self._build_failed = self._build_failed or error is not None
         if isinstance(error, Interrupted):
