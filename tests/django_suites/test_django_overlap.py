@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
 """
 
 
-@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("server", ["postgresql", "sqlite"], indirect=True)
 def test_the_template_is_built_once_while_the_workers_collect(
     django_project: pytest.Pytester,
     server: Server,
