@@ -2,8 +2,10 @@
 hands pytest-django a clone instead of a migrated database, and the summary line.
 
 The work is split as in URL mode (``roles``): the controller (or the serial process) claims the
-names and builds or reuses each template in ``pytest_configure``, where a refusal is one usage
-line, the same under ``-n`` as serially; each process that runs tests clones its databases in
+names and each template's lock at the session's start, where a refusal is one usage line, the
+same under ``-n`` as serially. Serially the template is then built or reused at once; under
+``-n`` the build runs in a thread while xdist starts the workers, and the controller hands out
+no test before it is done; each process that runs tests clones its databases in
 ``django_db_setup``, so a selection without database tests clones nothing. The fixture is
 registered after pytest-django's, so it replaces pytest-django's own; a project conftest that
 overrides it, or extends it by requesting ``django_db_setup``, still works.
