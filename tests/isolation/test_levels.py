@@ -19,7 +19,7 @@ def test_command_line_beats_environment_beats_ini() -> None:
     assert resolve({}, {}, ini) == IsolationSettings(Level.RESET, LeakMode.WARN, 4)
     environ = {"DBFLEET_ISOLATION": "fresh", "DBFLEET_CHECK_LEAKS": "fail"}
     assert resolve({}, environ, ini) == IsolationSettings(Level.FRESH, LeakMode.FAIL, 4)
-    cli = {"isolation": "rollback", "check_leaks": "off", "pool_size": "1"}
+    cli = {"isolation": "rollback", "check_leaks": "off", "fresh_pool": "1"}
     assert resolve(cli, environ, ini) == IsolationSettings(Level.ROLLBACK, LeakMode.OFF, 1)
 
 

@@ -550,6 +550,8 @@ class DjangoFleet:
             "template": templates[0].name if templates else None,
             "template_reused": all(t.reused for t in templates) if templates else None,
             "template_seconds": round(sum(t.seconds for t in templates), 4),
+            "template_how": _slowest_how(templates),
+            "template_cache_note": "; ".join(t.cache_note for t in templates if t.cache_note),
             "database_seconds": [round(value, 4) for value in seconds],
             "clones": len(seconds),
             "cloned_ahead": len(self.ahead),
@@ -558,6 +560,7 @@ class DjangoFleet:
                     "template": item.template.name,
                     "template_reused": item.template.reused,
                     "template_seconds": round(item.template.seconds, 4),
+                    "template_how": item.template.how,
                     "migrations": item.migrations,
                 }
                 for alias, item in items
@@ -623,6 +626,17 @@ def _unused_overrides(config: pytest.Config) -> list[str]:
                     "run with -p no:dbfleet to keep it"
                 )
     return found
+
+
+#: How a template came, slowest first: the run's one word for several aliases' templates.
+HOW_SLOWEST_FIRST = ("built", "restored", "reused")
+
+
+def _slowest_how(templates: list[Template]) -> str | None:
+    """The slowest way any alias's template came (one migrated makes the run's ``built``), so
+    the report's ``template_how`` reads as a URL run's does."""
+    hows = {template.how for template in templates}
+    return next((how for how in HOW_SLOWEST_FIRST if how in hows), None)
 
 
 def _shown(url: Any) -> str:
