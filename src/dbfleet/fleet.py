@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from dbfleet import progress, template_cache
 from dbfleet.adopt import in_the_way, refusal
 from dbfleet.backends.base import Backend, Dumper, ManagedDatabase
 from dbfleet.errors import DbfleetError, HeldByLiveRun, Interrupted, MigrationError, Unmarked
-from dbfleet.faults import point
+from dbfleet.faults import pause, point
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_name, staging_run
 from dbfleet.migrate import Migrator
@@ -138,6 +138,76 @@ def ensure_template(
     whoever waits finds the finished template by name and reuses it. With a ``cache``, a saved
     template of the same fingerprint is restored instead of building, and a build is saved.
     """
+    claim = claim_template(
+        backend,
+        migrator=migrator,
+        fingerprint=fingerprint,
+        run=run,
+        environ=environ,
+        export=export,
+        source=source,
+        cache=cache,
+    )
+    return claim.finish()
+
+
+class TemplateClaim:
+    """The template's lock, held by the process that will build (or restore) it, and the build
+    still to do: :func:`claim_template` takes it, :meth:`finish` does the work and lets go.
+
+    Taking the lock apart from the build lets a controller hold it before its workers start and
+    build while they import and collect: whoever else needs the template (a worker, another run)
+    waits on the lock, then finds the template by name, as after any other run's build. Both
+    steps run in the thread that owns the lock (a file lock belongs to its thread).
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        name: str,
+        fingerprint: str,
+        started: float,
+        lock: ExitStack,
+        build: Callable[[], tuple[str, str]] | None,
+        doing: str,
+    ) -> None:
+        self.backend, self.name, self.fingerprint = backend, name, fingerprint
+        self._started, self._lock, self._build = started, lock, build
+        #: What the build will be: ``building``, ``restoring`` (a saved file of this
+        #: fingerprint exists), or "" when the template is there to reuse.
+        self.doing = doing
+
+    def finish(self) -> Template:
+        """Build or restore the template if it is missing, drop stale ones, let the lock go."""
+        how, note = "reused", ""
+        with self._lock:
+            if self._build is not None:
+                how, note = self._build()
+            stale = _drop_stale_templates(self.backend, self.backend.base_name, keep=self.name)
+        seconds = time.perf_counter() - self._started
+        reused = how == "reused"
+        return Template(
+            self.name, self.fingerprint, reused, seconds, stale, how=how, cache_note=note
+        )
+
+    def release(self) -> None:
+        """Let the lock go without building (the run stopped before it got to it)."""
+        self._lock.close()
+
+
+def claim_template(
+    backend: Backend,
+    *,
+    migrator: Migrator,
+    fingerprint: TemplateFingerprint,
+    run: Run,
+    environ: dict[str, str],
+    export: tuple[str, ...],
+    source: str = "",
+    cache: TemplateCache | None = None,
+) -> TemplateClaim:
+    """Take the template's lock and decide: reuse, or build (restore) in :meth:`finish`. An
+    unmarked database on its name is refused here, before anything is created."""
     started = time.perf_counter()
     base = backend.base_name
     name = template_name(base, fingerprint, backend.name_limit)
@@ -146,20 +216,38 @@ def ensure_template(
     # Declared before the lookup, so a run dropping stale templates either sees this run's
     # claim and skips the template, or drops it first and this run builds it anew.
     backend.hold_shared(_in_use(name))
-    how, note = "reused", ""
-    with backend.lock(_template_lock(name)):
+    lock = ExitStack()
+    lock.enter_context(backend.lock(_template_lock(name)))
+    build: Callable[[], tuple[str, str]] | None = None
+    doing = ""
+    try:
         marker = backend.marker(name)
         if not (marker is not None and marker.kind == "template"):
             _refuse_unmarked(backend, name, marker, source=source)
             if marker is not None:
                 backend.drop(name)
-            how, note = _restore_or_build(
-                backend, base, name, migrator, fingerprint, run, environ, export, cache, source
+
+            def build() -> tuple[str, str]:
+                return _restore_or_build(
+                    backend, base, name, migrator, fingerprint, run, environ, export, cache, source
+                )
+
+            saved = cache is not None and (
+                template_cache.file_for(cache.folder, base, fingerprint).exists()
             )
-        stale = _drop_stale_templates(backend, base, keep=name)
-    seconds = time.perf_counter() - started
-    reused = how == "reused"
-    return Template(name, fingerprint.digest, reused, seconds, stale, how=how, cache_note=note)
+            doing = "restoring" if saved else "building"
+    except BaseException:
+        lock.close()
+        raise
+    return TemplateClaim(backend, name, fingerprint.digest, started, lock, build, doing)
+
+
+def await_template(backend: Backend, name: str) -> bool:
+    """Wait for whoever holds template ``name``'s lock (its build) to let it go; whether the
+    template is there then. No timeout: a build that fails or dies lets the lock go too."""
+    with backend.lock(_template_lock(name)):
+        marker = backend.marker(name)
+    return marker is not None and marker.kind == "template"
 
 
 def _restore_or_build(
@@ -236,6 +324,7 @@ def _stage(
     try:
         backend.create_empty(building, marker)
         with progress.shown(f"{doing} template {name}"):
+            pause("template:filling")
             fill(building, marker)
     except KeyboardInterrupt:
         with _uninterruptible():

@@ -26,7 +26,7 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import URL
 
-from dbfleet import progress
+from dbfleet import background, progress
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
 from dbfleet.faults import point
@@ -369,6 +369,8 @@ def _read(child: subprocess.Popen[str]) -> str:
     kept: list[str] = []
     shown = progress.current()
     while True:
+        if background.cancelled():
+            raise KeyboardInterrupt  # stopped as a Ctrl-C stops it: the child ended, no leftovers
         try:
             line = lines.get(timeout=0.5)
         except queue.Empty:

@@ -159,8 +159,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A Django suite's templates, before xdist starts any worker (its own hook is trylast)
-    and after pytest-django has set Django up, even from a ``pytest_configure`` of the user's."""
+    """A Django suite's templates, claimed before xdist starts any worker (its own hook is
+    trylast; under ``-n`` they are built while the workers start) and after pytest-django has
+    set Django up, even from a ``pytest_configure`` of the user's."""
     config = session.config
     settings = config.stash.get(SETTINGS, None)
     if settings is None or config.stash.get(STATE, None) is not None:
