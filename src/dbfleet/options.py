@@ -14,10 +14,10 @@ import argparse
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from dbfleet.levels import LeakMode, Level
-from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 
 if TYPE_CHECKING:
     import pytest
@@ -29,6 +29,9 @@ DEFAULT_POOL_SIZE = 2
 
 #: The variables set to the worker's URL unless ``dbfleet_export`` names others.
 DEFAULT_EXPORT = ("DATABASE_URL",)
+
+#: Where the recorded test durations live, unless ``--dbfleet-durations`` says otherwise.
+DEFAULT_DURATIONS = Path(".dbfleet") / "durations.json"
 
 
 class _Unset(enum.Enum):
