@@ -43,7 +43,9 @@ class FleetState:
     backend: Backend | None = None
     worker_seconds: list[float] = field(default_factory=list)
     worker_databases: list[str] = field(default_factory=list)
+    #: What this process dropped at the end, and how long the drop took (seconds).
     dropped: list[str] = field(default_factory=list)
+    drop_seconds: float | None = None
     record: RunRecord = field(default_factory=RunRecord)
     reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
 
