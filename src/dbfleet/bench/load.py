@@ -172,8 +172,8 @@ class LoadWatch:
         self.load = Load(
             wall=wall,
             cores=cores,
-            busy_cores=min(before.cores_busy(cpu, wall), cores) if before and cpu else None,
-            peak_cores=None if self._peak is None else min(self._peak, cores),
+            busy_cores=min(before.cores_busy(cpu, wall), float(cores)) if before and cpu else None,
+            peak_cores=None if self._peak is None else min(self._peak, float(cores)),
             pytest_cpu=children_cpu_seconds() - self._children,
             server_cpu=server - self._server
             if server is not None and self._server is not None
