@@ -197,8 +197,7 @@ def _isolation(settings: Settings) -> str:
 
 
 def _drivers(settings: Settings) -> list[Finding]:
-    from dbfleet.isolation.drivers import async_driver, missing_driver, sync_driver
-    from dbfleet.isolation.engines import installed
+    from dbfleet.backends.drivers import async_driver, installed, missing_driver, sync_driver
 
     if settings.url is None:
         return []

@@ -543,11 +543,10 @@ def call_builder(function: Any, url: str) -> None:
 
     from sqlalchemy.engine import make_url
 
-    from dbfleet.isolation.drivers import SYNC_FOR_ASYNC, async_driver, sync_driver
-    from dbfleet.isolation.engines import installed
+    from dbfleet.backends.drivers import async_driver, installed, is_async_driver, sync_driver
 
     parsed = make_url(url)
-    is_async_url = parsed.drivername.partition("+")[2] in SYNC_FOR_ASYNC
+    is_async_url = is_async_driver(parsed.drivername)
 
     def twin(pick: Any, keep: bool) -> str:
         # The URL as configured when it already suits (``postgresql://`` stays as it is, for a

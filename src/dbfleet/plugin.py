@@ -412,6 +412,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
     # Registered after pytest-django, so this module's django_db_setup replaces its own.
     config.pluginmanager.register(django_fleet, FIXTURES)
+    # A Django suite is provisioned here, not at the initial conftests: the heap and the exit
+    # start here too. Registered during this hook, the freezer misses its own session start.
+    freeze = _process_option(config, "dbfleet_gc_freeze")
+    process.install(config, freeze=freeze, fast_exit=_process_option(config, "dbfleet_fast_exit"))
+    if freeze:
+        process.freeze_heap()
 
 
 @contextmanager
