@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -651,19 +652,63 @@ def release(backend: Backend, name: str, run: Run) -> bool:
     return True
 
 
-def sweep_run(backend: Backend, run: Run) -> list[str]:
-    """Drop what this run's crashed workers left behind; run by the controller at the end,
-    when its workers have stopped, so its own staging databases are leftovers too."""
-    dropped = []
-    for db in backend.list_managed():
-        mine = db.marker.kind == "worker" and db.marker.owned_by(run)
-        if mine and db.marker.pid != os.getpid() and db.marker.owner_alive() is False:
-            backend.drop(db.name)
-            dropped.append(db.name)
+def sweep_run(
+    backend: Backend, run: Run, connect: Callable[[], Backend] | None = None
+) -> list[str]:
+    """Drop this run's worker databases whose process has exited, and its staging databases;
+    run by the controller at the end, when its workers have stopped.
+
+    Workers leave their clone to the controller (a ``DROP ... WITH (FORCE)`` takes ≈0.4 s, and
+    the run is not over until the last worker has exited), so this drops every worker's
+    database, a crashed worker's too. With ``connect``, the drops run at once, one thread and
+    one connection each: a server drops N databases in about the time of one. Each thread reads
+    the marker again before it drops (``release``), so only what this run marked goes.
+    """
+    exited = [
+        db.name
+        for db in backend.list_managed()
+        if db.marker.kind == "worker"
+        and db.marker.owned_by(run)
+        and db.marker.pid != os.getpid()
+        and db.marker.owner_alive() is False
+    ]
+    if connect is None or len(exited) < 2:
+        dropped = [name for name in exited if release(backend, name, run)]
+    else:
+        dropped = _release_in_parallel(connect, exited, run)
     for name in backend.list_staging():
         if staging_run(name) == run.id:
             backend.drop(name)
             dropped.append(name)
+    return dropped
+
+
+#: At most this many drops at once: more connections than that only queue on the server.
+DROP_THREADS = 8
+
+
+def _release_in_parallel(connect: Callable[[], Backend], names: list[str], run: Run) -> list[str]:
+    """``release`` each of ``names`` on a connection of its own; every drop is tried, then the
+    first failure (if any) is raised."""
+
+    def release_one(name: str) -> bool:
+        backend = connect()
+        try:
+            return release(backend, name, run)
+        finally:
+            backend.close()
+
+    with ThreadPoolExecutor(min(len(names), DROP_THREADS), "dbfleet-drop") as pool:
+        futures = [pool.submit(release_one, name) for name in names]
+    dropped, failures = [], []
+    for name, future in zip(names, futures, strict=True):
+        error = future.exception()
+        if error is not None:
+            failures.append(error)
+        elif future.result():
+            dropped.append(name)
+    if failures:
+        raise failures[0]
     return dropped
 
 

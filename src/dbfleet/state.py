@@ -43,9 +43,11 @@ class FleetState:
     backend: Backend | None = None
     worker_seconds: list[float] = field(default_factory=list)
     worker_databases: list[str] = field(default_factory=list)
+    #: What this process dropped at the end, and how long the drop took (seconds).
     dropped: list[str] = field(default_factory=list)
     #: When this process began the run (``time.time()``): the run report's ``started``.
     started: float = field(default_factory=time.time)
+    drop_seconds: float | None = None
     reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
 
 
