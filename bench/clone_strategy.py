@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.embedded import start_server
 
 RESULTS = Path(__file__).parent / "results"

@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from dbfleet.backends import open_backend
-from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.isolation.engines import LoopEngines, async_engine
 from dbfleet.urls import connectable
 

@@ -22,7 +22,7 @@ from typing import Any
 import pymysql
 from sqlalchemy.engine import URL, make_url
 
-from dbfleet.backends.mysql import MysqlBackend
+from dbfleet.backends.mysql.server import MysqlBackend
 from dbfleet.marker import Marker, Run
 
 RESULTS = Path(__file__).parent / "results" / "mysql_clone.json"

@@ -22,7 +22,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from backends.servers import MysqlServer, PostgresServer, Server, SqliteServer
-from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.embedded import start_server
 from dbfleet.errors import DbfleetError
 from dbfleet.urls import connectable

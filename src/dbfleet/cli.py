@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import URL
 
 from dbfleet import __version__
-from dbfleet.backends import open_backend
+from dbfleet.backends import names_a_file, open_backend
 from dbfleet.config import Settings, resolve
 from dbfleet.embedded import start_embedded
 from dbfleet.errors import ConfigError, DbfleetError
@@ -259,7 +259,7 @@ def demo_modes(example: Path, workers: int, extra: Sequence[str]) -> tuple[list[
     from dbfleet.bench.modes import MODES, command_mode
 
     url, server = _server_url(None, example)
-    if url.get_backend_name() == "sqlite" and url.database:
+    if names_a_file(url) and url.database:
         path = Path(url.database)
         own = url.set(database=str(path.with_name(f"{path.stem}_handwritten{path.suffix}")))
     else:

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbfleet.errors import ConfigError
-from dbfleet.isolation.levels import LeakMode, Level, parse_leak_mode, parse_level
+from dbfleet.levels import LeakMode, Level, parse_leak_mode, parse_level
+from dbfleet.options import (
+    BY_NAME,
+    DEFAULT_EXPORT,
+    DEFAULT_POOL_SIZE,
+    ENV_VARS,
+    INI_KEYS,
+    OPTIONS,
+    lookup,
+)
 
 #: What a namespace may be: short enough to leave room in a 63-byte name, safe in any identifier.
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_]{0,15}")
@@ -39,12 +48,6 @@ class Embedded:
         driver, _, database = rest.partition("/")
         drivername = "postgresql" + driver if driver.startswith("+") else "postgresql"
         return cls(drivername, database.strip("/") or EMBEDDED_DATABASE)
-
-
-DEFAULT_EXPORT = ("DATABASE_URL",)
-
-#: Ready databases kept per worker for ``fresh``: one to hand out while the next one is cloned.
-DEFAULT_POOL_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -102,45 +105,41 @@ def resolve(
     rootdir: Path,
     opted_in: str = "",
 ) -> Settings:
-    """Command line beats environment beats ini, option by option.
+    """Command line beats environment beats ini, option by option (``options.lookup``);
+    ``cli`` is keyed by setting name, ``ini`` by ini key.
 
     ``opted_in`` says what asked for dbfleet; a URL given as a dbfleet setting asks by itself.
     """
-    export = tuple(_as_list(ini.get("dbfleet_export"))) or DEFAULT_EXPORT
+
+    def setting(name: str) -> object:
+        return lookup(name, cli, environ, ini).value
+
+    def text(name: str) -> str | None:
+        return lookup(name, cli, environ, ini).text
+
+    export = tuple(_as_list(setting("export"))) or DEFAULT_EXPORT
     url, source = _url(cli, environ, ini, export)
     embedded: Embedded | None = None
     if url is not None and url.startswith(EMBEDDED):
         embedded, url = Embedded.parse(url), None
-    elif cli.get("embedded"):
+    elif setting("embedded"):
         embedded, url = Embedded(), None
-    migrate = _first(
-        _as_str(cli.get("migrate")),
-        environ.get("DBFLEET_MIGRATE"),
-        _as_str(ini.get("dbfleet_migrate")),
-    )
-    namespace = _first(
-        _as_str(cli.get("namespace")),
-        environ.get("DBFLEET_NAMESPACE"),
-        _as_str(ini.get("dbfleet_namespace")),
-    )
+    namespace = text("namespace")
     if namespace is not None and not NAMESPACE.fullmatch(namespace):
+        option = BY_NAME["namespace"]
         raise ConfigError(
             f"dbfleet: namespace {namespace!r} is not 1-16 lowercase letters, digits or _ "
-            "(starting with a letter or digit); set dbfleet_namespace, --dbfleet-namespace or "
-            "DBFLEET_NAMESPACE to e.g. ci_3"
+            f"(starting with a letter or digit); set {option.ini}, {option.flag} or "
+            f"{option.env} to e.g. ci_3"
         )
-    cache = _first(
-        _as_str(cli.get("template_cache")),
-        environ.get("DBFLEET_TEMPLATE_CACHE"),
-        _as_str(ini.get("dbfleet_template_cache")),
-    )
+    cache = text("template_cache")
     return Settings(
         url=url,
         embedded=embedded,
-        migrate=migrate,
-        fingerprint=tuple(_as_list(ini.get("dbfleet_fingerprint"))),
+        migrate=text("migrate"),
+        fingerprint=tuple(_as_list(setting("fingerprint"))),
         export=export,
-        keep=bool(cli.get("keep")),
+        keep=bool(setting("keep")),
         rootdir=rootdir,
         namespace=namespace,
         isolation=resolve_isolation(cli, environ, ini),
@@ -150,41 +149,14 @@ def resolve(
     )
 
 
-#: Every ini key dbfleet reads. Any other ``dbfleet_*`` key is a typo, refused with the closest
-#: of these: pytest's own warning for it comes at the end of a run whose settings it changed.
-INI_KEYS = (
-    "dbfleet_check_leaks",
-    "dbfleet_django",
-    "dbfleet_durations",
-    "dbfleet_export",
-    "dbfleet_fingerprint",
-    "dbfleet_fast_exit",
-    "dbfleet_fresh_pool",
-    "dbfleet_gc_freeze",
-    "dbfleet_isolation",
-    "dbfleet_migrate",
-    "dbfleet_namespace",
-    "dbfleet_shard_plan",
-    "dbfleet_template_cache",
-    "dbfleet_unit",
-    "dbfleet_url",
-    "dbfleet_warm_workers",
-)
-
-#: The environment variables that are dbfleet settings (and so a project's opt-in).
-ENV_SETTINGS = (
-    "DBFLEET_URL",
-    "DBFLEET_MIGRATE",
-    "DBFLEET_NAMESPACE",
-    "DBFLEET_ISOLATION",
-    "DBFLEET_CHECK_LEAKS",
-    "DBFLEET_TEMPLATE_CACHE",
-)
+#: The ini keys of the settings that say a project wants dbfleet.
+_OPT_IN_KEYS = frozenset(option.ini for option in OPTIONS if option.ini and option.opts_in)
 
 
 def check_ini_keys(keys: Mapping[str, str]) -> None:
     """Refuse a ``dbfleet_*`` key dbfleet does not read, naming the closest one it does;
-    ``keys`` maps each key to where it was written (``pytest.ini``, ``-o``)."""
+    ``keys`` maps each key to where it was written (``pytest.ini``, ``-o``). pytest's own
+    warning for it would come at the end of a run whose settings it changed."""
     unknown = sorted(key for key in keys if key.startswith("dbfleet_") and key not in INI_KEYS)
     if not unknown:
         return
@@ -204,13 +176,13 @@ def opt_in(
     flag, a ``DBFLEET_*`` setting in the environment, or ``-p dbfleet`` with plugin autoload
     off. ``DATABASE_URL`` alone never is: installing the package must not change a project
     that never asked for it."""
-    key = next((key for key in sorted(ini_keys) if key.startswith("dbfleet_")), None)
+    key = next((key for key in sorted(ini_keys) if key in _OPT_IN_KEYS), None)
     if key is not None:
         return f"{key} (ini)"
     flag = next(iter(sorted(flags)), None)
     if flag is not None:
         return flag
-    variable = next((name for name in ENV_SETTINGS if environ.get(name, "").strip()), None)
+    variable = next((name for name in ENV_VARS if environ.get(name, "").strip()), None)
     if variable is not None:
         return variable
     return "-p dbfleet" if loaded_explicitly else ""
@@ -230,13 +202,9 @@ def _url(
 ) -> tuple[str | None, str]:
     """The base URL and where it came from: ``--dbfleet-url``, ``DBFLEET_URL``, ``dbfleet_url``
     (``env:NAME`` reads a variable), then the first exported variable set when pytest starts."""
-    found = _first_of(
-        (cli.get("url"), "--dbfleet-url"),
-        (environ.get("DBFLEET_URL"), "DBFLEET_URL"),
-        (ini.get("dbfleet_url"), "dbfleet_url (ini)"),
-    )
-    if found is not None and found[0].startswith("env:"):
-        given = found[0]
+    found = lookup("url", cli, environ, ini)
+    if found.given and str(found.value).startswith("env:"):
+        given = str(found.value)
         name = given[len("env:") :].strip()
         value = _first(environ.get(name))
         if value is None:
@@ -245,8 +213,8 @@ def _url(
                 "with --dbfleet-url or DBFLEET_URL"
             )
         return value, f"{name} (dbfleet_url = env:{name})"
-    if found is not None:
-        return found
+    if found.given:
+        return str(found.value), found.where
     for name in export:
         value = _first(environ.get(name))
         if value and value != environ.get(EXPORTED_ENV):
@@ -254,50 +222,25 @@ def _url(
     return None, ""
 
 
-def _first_of(*candidates: tuple[object, str]) -> tuple[str, str] | None:
-    for value, where in candidates:
-        if isinstance(value, str) and value.strip():
-            return value.strip(), where
-    return None
-
-
 def resolve_isolation(
     cli: Mapping[str, object], environ: Mapping[str, str], ini: Mapping[str, object]
 ) -> IsolationSettings:
     """The isolation settings: command line beats environment beats ini, option by option."""
-    level = Level.NONE
-    found = _first_of(
-        (cli.get("isolation"), "--dbfleet-isolation"),
-        (environ.get("DBFLEET_ISOLATION"), "DBFLEET_ISOLATION"),
-        (ini.get("dbfleet_isolation"), "dbfleet_isolation (ini)"),
-    )
-    if found is not None:
-        level = parse_level(*found)
-    leaks = LeakMode.OFF
-    found = _first_of(
-        (cli.get("check_leaks"), "--dbfleet-check-leaks"),
-        (environ.get("DBFLEET_CHECK_LEAKS"), "DBFLEET_CHECK_LEAKS"),
-        (ini.get("dbfleet_check_leaks"), "dbfleet_check_leaks (ini)"),
-    )
-    if found is not None:
-        leaks = parse_leak_mode(*found)
+    found = lookup("isolation", cli, environ, ini)
+    level = parse_level(str(found.value), found.where)
+    found = lookup("check_leaks", cli, environ, ini)
+    leaks = parse_leak_mode(str(found.value), found.where)
     pool_size = DEFAULT_POOL_SIZE
-    found = _first_of(
-        (cli.get("pool_size"), "--dbfleet-fresh-pool"),
-        (ini.get("dbfleet_fresh_pool"), "dbfleet_fresh_pool (ini)"),
-    )
-    if found is not None:
-        text, where = found
+    found = lookup("fresh_pool", cli, environ, ini)
+    if found.given:
+        text = str(found.value)
         if not text.isdigit() or int(text) < 1:
             raise ConfigError(
-                f"dbfleet: {where} must be a whole number of databases, 1 or more; got {text!r}"
+                f"dbfleet: {found.where} must be a whole number of databases, 1 or more; "
+                f"got {text!r}"
             )
         pool_size = int(text)
     return IsolationSettings(level, leaks, pool_size)
-
-
-def _as_str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _as_list(value: object) -> list[str]:

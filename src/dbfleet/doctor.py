@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dbfleet.config import ENV_SETTINGS, Settings, check_ini_keys, opt_in, resolve
+from dbfleet.config import Settings, check_ini_keys, opt_in, resolve
 from dbfleet.errors import DbfleetError
 from dbfleet.inifile import find_pytest_config
+from dbfleet.options import ENV_VARS
 
 Level = Literal["ok", "note", "problem"]
 
@@ -114,7 +115,7 @@ def _activation(settings: Settings) -> list[Finding]:
         text = (
             f"no: {settings.url_source} is set, but nothing asks for dbfleet, so pytest runs as "
             "if it were not installed; add a dbfleet_* setting (e.g. dbfleet_migrate) to the "
-            f"pytest configuration, or set {' or '.join(ENV_SETTINGS[:2])}"
+            f"pytest configuration, or set {' or '.join(ENV_VARS[:2])}"
         )
         return [Finding("note", "active", text)]
     return [Finding("note", "active", "no: no URL configured, so pytest runs as without dbfleet")]
@@ -197,8 +198,7 @@ def _isolation(settings: Settings) -> str:
 
 
 def _drivers(settings: Settings) -> list[Finding]:
-    from dbfleet.isolation.drivers import async_driver, missing_driver, sync_driver
-    from dbfleet.isolation.engines import installed
+    from dbfleet.backends.drivers import async_driver, installed, missing_driver, sync_driver
 
     if settings.url is None:
         return []

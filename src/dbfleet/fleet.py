@@ -12,7 +12,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from dbfleet import progress, template_cache
 from dbfleet.adopt import in_the_way, refusal
 from dbfleet.backends.base import Backend, Dumper, ManagedDatabase
 from dbfleet.errors import DbfleetError, HeldByLiveRun, Interrupted, MigrationError, Unmarked
-from dbfleet.faults import point
+from dbfleet.faults import pause, point
 from dbfleet.fingerprint import TemplateFingerprint, fingerprint
 from dbfleet.marker import Marker, Run, run_lock, staging_name, staging_run
 from dbfleet.migrate import Migrator
@@ -138,6 +139,76 @@ def ensure_template(
     whoever waits finds the finished template by name and reuses it. With a ``cache``, a saved
     template of the same fingerprint is restored instead of building, and a build is saved.
     """
+    claim = claim_template(
+        backend,
+        migrator=migrator,
+        fingerprint=fingerprint,
+        run=run,
+        environ=environ,
+        export=export,
+        source=source,
+        cache=cache,
+    )
+    return claim.finish()
+
+
+class TemplateClaim:
+    """The template's lock, held by the process that will build (or restore) it, and the build
+    still to do: :func:`claim_template` takes it, :meth:`finish` does the work and lets go.
+
+    Taking the lock apart from the build lets a controller hold it before its workers start and
+    build while they import and collect: whoever else needs the template (a worker, another run)
+    waits on the lock, then finds the template by name, as after any other run's build. Both
+    steps run in the thread that owns the lock (a file lock belongs to its thread).
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        name: str,
+        fingerprint: str,
+        started: float,
+        lock: ExitStack,
+        build: Callable[[], tuple[str, str]] | None,
+        doing: str,
+    ) -> None:
+        self.backend, self.name, self.fingerprint = backend, name, fingerprint
+        self._started, self._lock, self._build = started, lock, build
+        #: What the build will be: ``building``, ``restoring`` (a saved file of this
+        #: fingerprint exists), or "" when the template is there to reuse.
+        self.doing = doing
+
+    def finish(self) -> Template:
+        """Build or restore the template if it is missing, drop stale ones, let the lock go."""
+        how, note = "reused", ""
+        with self._lock:
+            if self._build is not None:
+                how, note = self._build()
+            stale = _drop_stale_templates(self.backend, self.backend.base_name, keep=self.name)
+        seconds = time.perf_counter() - self._started
+        reused = how == "reused"
+        return Template(
+            self.name, self.fingerprint, reused, seconds, stale, how=how, cache_note=note
+        )
+
+    def release(self) -> None:
+        """Let the lock go without building (the run stopped before it got to it)."""
+        self._lock.close()
+
+
+def claim_template(
+    backend: Backend,
+    *,
+    migrator: Migrator,
+    fingerprint: TemplateFingerprint,
+    run: Run,
+    environ: dict[str, str],
+    export: tuple[str, ...],
+    source: str = "",
+    cache: TemplateCache | None = None,
+) -> TemplateClaim:
+    """Take the template's lock and decide: reuse, or build (restore) in :meth:`finish`. An
+    unmarked database on its name is refused here, before anything is created."""
     started = time.perf_counter()
     base = backend.base_name
     name = template_name(base, fingerprint, backend.name_limit)
@@ -146,20 +217,38 @@ def ensure_template(
     # Declared before the lookup, so a run dropping stale templates either sees this run's
     # claim and skips the template, or drops it first and this run builds it anew.
     backend.hold_shared(_in_use(name))
-    how, note = "reused", ""
-    with backend.lock(_template_lock(name)):
+    lock = ExitStack()
+    lock.enter_context(backend.lock(_template_lock(name)))
+    build: Callable[[], tuple[str, str]] | None = None
+    doing = ""
+    try:
         marker = backend.marker(name)
         if not (marker is not None and marker.kind == "template"):
             _refuse_unmarked(backend, name, marker, source=source)
             if marker is not None:
                 backend.drop(name)
-            how, note = _restore_or_build(
-                backend, base, name, migrator, fingerprint, run, environ, export, cache, source
+
+            def build() -> tuple[str, str]:
+                return _restore_or_build(
+                    backend, base, name, migrator, fingerprint, run, environ, export, cache, source
+                )
+
+            saved = cache is not None and (
+                template_cache.file_for(cache.folder, base, fingerprint).exists()
             )
-        stale = _drop_stale_templates(backend, base, keep=name)
-    seconds = time.perf_counter() - started
-    reused = how == "reused"
-    return Template(name, fingerprint.digest, reused, seconds, stale, how=how, cache_note=note)
+            doing = "restoring" if saved else "building"
+    except BaseException:
+        lock.close()
+        raise
+    return TemplateClaim(backend, name, fingerprint.digest, started, lock, build, doing)
+
+
+def await_template(backend: Backend, name: str) -> bool:
+    """Wait for whoever holds template ``name``'s lock (its build) to let it go; whether the
+    template is there then. No timeout: a build that fails or dies lets the lock go too."""
+    with backend.lock(_template_lock(name)):
+        marker = backend.marker(name)
+    return marker is not None and marker.kind == "template"
 
 
 def _restore_or_build(
@@ -236,6 +325,7 @@ def _stage(
     try:
         backend.create_empty(building, marker)
         with progress.shown(f"{doing} template {name}"):
+            pause("template:filling")
             fill(building, marker)
     except KeyboardInterrupt:
         with _uninterruptible():
@@ -562,19 +652,63 @@ def release(backend: Backend, name: str, run: Run) -> bool:
     return True
 
 
-def sweep_run(backend: Backend, run: Run) -> list[str]:
-    """Drop what this run's crashed workers left behind; run by the controller at the end,
-    when its workers have stopped, so its own staging databases are leftovers too."""
-    dropped = []
-    for db in backend.list_managed():
-        mine = db.marker.kind == "worker" and db.marker.owned_by(run)
-        if mine and db.marker.pid != os.getpid() and db.marker.owner_alive() is False:
-            backend.drop(db.name)
-            dropped.append(db.name)
+def sweep_run(
+    backend: Backend, run: Run, connect: Callable[[], Backend] | None = None
+) -> list[str]:
+    """Drop this run's worker databases whose process has exited, and its staging databases;
+    run by the controller at the end, when its workers have stopped.
+
+    Workers leave their clone to the controller (a ``DROP ... WITH (FORCE)`` takes ≈0.4 s, and
+    the run is not over until the last worker has exited), so this drops every worker's
+    database, a crashed worker's too. With ``connect``, the drops run at once, one thread and
+    one connection each: a server drops N databases in about the time of one. Each thread reads
+    the marker again before it drops (``release``), so only what this run marked goes.
+    """
+    exited = [
+        db.name
+        for db in backend.list_managed()
+        if db.marker.kind == "worker"
+        and db.marker.owned_by(run)
+        and db.marker.pid != os.getpid()
+        and db.marker.owner_alive() is False
+    ]
+    if connect is None or len(exited) < 2:
+        dropped = [name for name in exited if release(backend, name, run)]
+    else:
+        dropped = _release_in_parallel(connect, exited, run)
     for name in backend.list_staging():
         if staging_run(name) == run.id:
             backend.drop(name)
             dropped.append(name)
+    return dropped
+
+
+#: At most this many drops at once: more connections than that only queue on the server.
+DROP_THREADS = 8
+
+
+def _release_in_parallel(connect: Callable[[], Backend], names: list[str], run: Run) -> list[str]:
+    """``release`` each of ``names`` on a connection of its own; every drop is tried, then the
+    first failure (if any) is raised."""
+
+    def release_one(name: str) -> bool:
+        backend = connect()
+        try:
+            return release(backend, name, run)
+        finally:
+            backend.close()
+
+    with ThreadPoolExecutor(min(len(names), DROP_THREADS), "dbfleet-drop") as pool:
+        futures = [pool.submit(release_one, name) for name in names]
+    dropped, failures = [], []
+    for name, future in zip(names, futures, strict=True):
+        error = future.exception()
+        if error is not None:
+            failures.append(error)
+        elif future.result():
+            dropped.append(name)
+    if failures:
+        raise failures[0]
     return dropped
 
 

@@ -77,6 +77,17 @@ def process_space() -> str:
     return "/".join(parts)
 
 
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and only waits to be reaped: the controller drops a worker's
+    database once the worker has exited, and a worker its parent has not reaped yet still
+    answers ``kill(pid, 0)``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
+
+
 @dataclass(frozen=True)
 class Run:
     """Who is running: the identity written into markers and checked before any drop."""
@@ -156,7 +167,7 @@ class Marker:
             return False
         except PermissionError:
             return True
-        return True
+        return not _zombie(self.pid)
 
     def owned_by(self, run: Run) -> bool:
         return self.run == run.id

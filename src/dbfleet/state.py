@@ -9,6 +9,7 @@ pytest's one-line usage error.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,6 @@ from dbfleet.config import Settings
 from dbfleet.errors import DbfleetError, Interrupted
 from dbfleet.fleet import FleetDatabase, Reservation, Template
 from dbfleet.marker import Run
-from dbfleet.report.record import RunRecord
 
 Role = Literal["serial", "controller", "worker"]
 
@@ -43,8 +43,11 @@ class FleetState:
     backend: Backend | None = None
     worker_seconds: list[float] = field(default_factory=list)
     worker_databases: list[str] = field(default_factory=list)
+    #: What this process dropped at the end, and how long the drop took (seconds).
     dropped: list[str] = field(default_factory=list)
-    record: RunRecord = field(default_factory=RunRecord)
+    #: When this process began the run (``time.time()``): the run report's ``started``.
+    started: float = field(default_factory=time.time)
+    drop_seconds: float | None = None
     reservation: Reservation = field(default_factory=lambda: Reservation(None, ()))
 
 

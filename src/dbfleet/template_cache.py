@@ -14,9 +14,11 @@ built as usual; the cache never makes a run fail or use a wrong schema.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -68,7 +70,17 @@ class Unusable(DbfleetError):
 
 def file_for(folder: Path, base: str, fingerprint: TemplateFingerprint) -> Path:
     """The one file of ``base`` at ``fingerprint``: the same name in every job."""
-    return folder / f"{base}-{fingerprint.short}{SUFFIX}"
+    return folder / f"{_file_stem(base)}-{fingerprint.short}{SUFFIX}"
+
+
+def _file_stem(base: str) -> str:
+    """``base`` as a file name: a database name may hold ``/`` or other characters a path
+    cannot; such a name keeps its safe characters and gains a hash of the whole, so two bases
+    never share a file."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", base)
+    if safe == base and not base.startswith("."):
+        return base
+    return f"{safe.lstrip('.')}_{hashlib.sha256(base.encode()).hexdigest()[:8]}"
 
 
 def _record_path(path: Path) -> Path:
@@ -180,7 +192,7 @@ def save(
 def _bound(folder: Path, base: str) -> None:
     """Keep the newest ``KEPT`` files of ``base``; a cache step would otherwise grow forever."""
     mine = []
-    for path in folder.glob(f"{base}-*{SUFFIX}"):
+    for path in folder.glob(f"{glob.escape(_file_stem(base))}-*{SUFFIX}"):
         try:
             record = read_record(path)
         except Unusable:

@@ -19,7 +19,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dbfleet.backends import open_backend
-from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.faults import STEPS
 from dbfleet.marker import Marker
 from dbfleet.urls import connectable, parse_url

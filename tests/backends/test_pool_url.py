@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 
 from dbfleet.backends import pool_backend_url
-from dbfleet.backends.postgres import crash_safe_url
+from dbfleet.backends.postgres.restore import crash_safe_url
 
 
 def test_the_pool_asks_postgresql_14_and_later_to_abort_a_clone_whose_client_died() -> None:

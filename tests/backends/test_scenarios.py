@@ -53,6 +53,40 @@ def test_each_worker_gets_its_own_database_and_all_are_removed(
     assert len(server.names(base)) == 1
 
 
+def test_the_controller_drops_every_workers_database_after_they_exit(
+    suite: pytest.Pytester, server: Server, base: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    result = run(suite, "-n", "2", "-v", f"--dbfleet-report={report}")
+    result.assert_outcomes(passed=3)
+    # The workers leave their databases: the controller's cleanup is what dropped them.
+    cleanup = json.loads(report.read_text())["cleanup"]
+    assert cleanup["dropped"] == [f"{base}_gw0", f"{base}_gw1"]
+    assert _not_templates(server, base) == set()
+    result.stdout.fnmatch_lines(["after the last test *all workers exited *s after the last test"])
+
+
+def test_a_worker_killed_mid_run_still_has_its_database_dropped(
+    suite: pytest.Pytester, server: Server, base: str, tmp_path: Path
+) -> None:
+    suite.makepyfile(
+        test_crash="""
+        import os
+
+        def test_dies(dbfleet_database):
+            with open("crashed.txt", "w") as out:
+                out.write(dbfleet_database.name)
+            os._exit(1)
+        """
+    )
+    report = tmp_path / "report.json"
+    result = run(suite, "-n", "2", f"--dbfleet-report={report}")
+    result.assert_outcomes(passed=3, failed=1)
+    crashed = (suite.path / "crashed.txt").read_text()
+    assert crashed in json.loads(report.read_text())["cleanup"]["dropped"]
+    assert _not_templates(server, base) == set()
+
+
 def test_the_template_is_reused_and_rebuilt_when_the_schema_changes(
     suite: pytest.Pytester, server: Server, base: str
 ) -> None:

@@ -183,6 +183,8 @@ def test_json_schema_is_stable() -> None:
         "efficiency",
         "first_test_seconds",
         "database_seconds_per_test",
+        "load",
+        "cpu_bound",
         "totals",
         "coverage",
         "differences",

@@ -34,6 +34,7 @@ def test_the_run_report_records_the_django_templates_and_clones(
     assert built["mode"] == "clone"
     assert built["template"].startswith(f"test_{django_base}_tpl_")
     assert built["template_reused"] is False
+    assert built["template_how"] == built["django"]["default"]["template_how"] == "built"
     assert built["template_seconds"] > 0
     assert built["clones"] == len(built["database_seconds"]) == 2
     assert built["django"]["default"]["template"] == built["template"]
@@ -42,6 +43,7 @@ def test_the_run_report_records_the_django_templates_and_clones(
     reused = json.loads((django_project.path / "report.json").read_text())["provisioning"]
     assert reused["template"] == built["template"]
     assert reused["template_reused"] is True
+    assert reused["template_how"] == "reused"
 
 
 @pytest.mark.parametrize("server", ["postgresql", "sqlite"], indirect=True)

@@ -11,7 +11,7 @@ from inner_projects import make_project, run_inner
 from sqlalchemy import text
 
 from backends.servers import Server
-from dbfleet.backends.postgres import connect_kwargs
+from dbfleet.backends.postgres.server import connect_kwargs
 from dbfleet.isolation.engines import LoopEngines
 from dbfleet.urls import parse_url
 

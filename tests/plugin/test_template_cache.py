@@ -320,3 +320,20 @@ def test_a_dump_newer_than_every_installed_pg_restore_is_set_aside(
         [f"*{file} set aside as *.bad (written by pg_dump 18, and pg_restore 18 or newer is not*"]
     )
     assert calls(job) == 2
+
+
+@pytest.mark.parametrize("base", ["app/test", "app_test", ".hidden", "app test"])
+def test_every_database_name_gets_its_own_file_in_the_folder(tmp_path: Path, base: str) -> None:
+    """A database name may hold what a file name cannot (``/``); its file stays in the folder
+    and never coincides with another base's (``app/test`` and ``app_test``)."""
+    from dbfleet.fingerprint import TemplateFingerprint
+    from dbfleet.template_cache import file_for
+
+    fingerprint = TemplateFingerprint("ab" * 32, 1)
+    path = file_for(tmp_path, base, fingerprint)
+    assert path.parent == tmp_path
+    assert not path.name.startswith(".")
+    others = {"app/test", "app_test", ".hidden", "app test"} - {base}
+    assert all(file_for(tmp_path, other, fingerprint) != path for other in others)
+    if base == "app_test":
+        assert path.name == f"app_test-{fingerprint.short}.dbfleet-template"

@@ -3,7 +3,8 @@ drop, lock) and ``Restorer`` (what ``reset`` and the leak detector ask of a work
 
 Modelled on pgtestdb's split: the fleet decides *what* to create, clone and drop; a backend only
 knows *how* on its server. Adding a database kind means adding one package under ``backends/``
-with both: its ``server`` module and its ``restore`` module.
+with both (its ``server`` and ``restore`` modules, and ``dump``), described by the ``Kind`` in its
+``__init__`` and registered in ``backends/__init__.py``.
 
 A restorer captures the database's rows once, at the start of the session, while it is still an
 untouched clone of the template; after a test it finds the tables whose rows changed, however and

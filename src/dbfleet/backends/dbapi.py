@@ -3,8 +3,8 @@
 dbfleet depends on no database driver. It used to require psycopg 3, and Django >= 4.2 takes
 psycopg 3 whenever it can import it, so a project on psycopg2 silently changed drivers the day it
 installed dbfleet. dbfleet's own connections now use a driver the project already has: the one
-its URL names, else the first of the kind's drivers that imports. Only that one is imported, so
-the project's choice stays the only driver in the process.
+its URL names, else the first of the kind's drivers that imports (``Kind.blocking``). Only that
+one is imported, so the project's choice stays the only driver in the process.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
+from dbfleet.backends import find_kind
+from dbfleet.backends.kind import Kind
 from dbfleet.errors import ConfigError
 
 
@@ -37,35 +39,21 @@ class Driver:
         return self.module.OperationalError  # type: ignore[no-any-return]
 
 
-#: Blocking drivers per database kind, in order of preference where the URL names none of them:
-#: (SQLAlchemy's ``+driver`` name, the module it imports, the package that installs it).
-BLOCKING: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "postgresql": (("psycopg", "psycopg", "psycopg"), ("psycopg2", "psycopg2", "psycopg2-binary")),
-    "mysql": (("pymysql", "pymysql", "PyMySQL"), ("mysqldb", "MySQLdb", "mysqlclient")),
-    "mariadb": (("pymysql", "pymysql", "PyMySQL"), ("mysqldb", "MySQLdb", "mysqlclient")),
-}
-
-#: The blocking module a URL means without naming one: a bare scheme is SQLAlchemy's default
-#: driver, and an asyncio driver built on a blocking one brings that one along.
-IMPLIED: dict[tuple[str, str], str] = {
-    ("postgresql", ""): "psycopg2",
-    ("postgresql", "psycopg_async"): "psycopg",
-    ("mysql", ""): "MySQLdb",
-    ("mariadb", ""): "MySQLdb",
-    ("mysql", "aiomysql"): "pymysql",
-    ("mariadb", "aiomysql"): "pymysql",
-}
-
-
 def blocking_modules(drivername: str) -> tuple[str, ...]:
-    """The modules to try for ``drivername`` (``postgresql+psycopg2``…), the one it means first."""
-    kind, _, driver = drivername.partition("+")
-    table = BLOCKING.get(kind, ())
-    named = {name: module for name, module, _ in table}.get(driver) or IMPLIED.get((kind, driver))
-    order = [module for _, module, _ in table]
-    if named in order:
-        order.remove(named)
-        order.insert(0, named)
+    """The modules to try for ``drivername`` (``postgresql+psycopg2``…), the one it means first:
+    the driver it names, else the one its scheme or its asyncio driver implies
+    (``KnownDriver.implied_by``), then the kind's others in order of preference."""
+    kind = find_kind(drivername)
+    if kind is None:
+        return ()
+    driver = drivername.partition("+")[2]
+    order = [known.module for known in kind.blocking]
+    named = [known.module for known in kind.blocking if known.name == driver] or [
+        known.module for known in kind.blocking if driver in known.implied_by
+    ]
+    if named:
+        order.remove(named[0])
+        order.insert(0, named[0])
     return tuple(order)
 
 
@@ -84,14 +72,13 @@ def first_importable(modules: Sequence[str]) -> ModuleType | None:
     return None
 
 
-def import_driver(drivername: str, database: str, extra: str) -> ModuleType:
+def import_driver(kind: Kind, drivername: str) -> ModuleType:
     """The driver module for ``drivername``, or one line saying which extra installs one."""
     module = first_importable(blocking_modules(drivername))
     if module is None:
-        kind = drivername.partition("+")[0]
-        packages = " or ".join(package for _, _, package in BLOCKING.get(kind, ()))
+        packages = " or ".join(known.package for known in kind.blocking)
         raise ConfigError(
-            f"dbfleet: {database} needs a driver ({packages}) and none is installed; "
-            f"pip install 'pytest-dbfleet[{extra}]'"
+            f"dbfleet: {kind.title} needs a driver ({packages}) and none is installed; "
+            f"pip install 'pytest-dbfleet[{kind.extra}]'"
         )
     return module

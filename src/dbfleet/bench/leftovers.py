@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from dbfleet.adopt import in_the_way, take_over
-from dbfleet.backends import open_backend
+from dbfleet.backends import names_a_file, open_backend
 from dbfleet.config import resolve
 from dbfleet.errors import DbfleetError
 from dbfleet.inifile import find_pytest_config
@@ -35,7 +35,7 @@ def cleared_after(path: Path, environ: Mapping[str, str]) -> Iterator[None]:
         return
     url = parse_url(settings.url)
     file = url.database or ""
-    if url.get_backend_name() == "sqlite" and file and not file.startswith((":memory:", "file:")):
+    if names_a_file(url) and file and not file.startswith((":memory:", "file:")):
         # The bench runs every pytest in ``path``: a relative file is relative to it.
         url = url.set(database=str(path / Path(file).expanduser()))
     before = _names(url, settings.namespace)

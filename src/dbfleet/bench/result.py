@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbfleet.bench.compare import Difference
+from dbfleet.bench.limit import Profile, bound, naive_efficiency
 from dbfleet.bench.modes import Mode
 from dbfleet.bench.runner import Run
 from dbfleet.report.summary import Summary, summarize
@@ -60,6 +61,41 @@ class ModeResult:
         ``database_seconds`` that its tests recorded (the demo's hand-written set-up does)."""
         values = [cost for run in self.runs if (cost := _database_per_test(run)) is not None]
         return statistics.median(values) if values else None
+
+    @property
+    def parallel_workers(self) -> int | None:
+        """Workers of a parallel mode (None for a serial one): a command's as declared,
+        dbfleet's from its databases."""
+        if not self.mode.parallel:
+            return None
+        return self.mode.workers or self.workers
+
+    def load(self, field: str) -> float | None:
+        """The median over runs of one of ``Load``'s figures (None where none was measured)."""
+        values = [
+            value
+            for run in self.runs
+            if run.load is not None and (value := getattr(run.load, field)) is not None
+        ]
+        return statistics.median(values) if values else None
+
+    def profile(self) -> Profile | None:
+        """This mode's wall, seconds in tests and CPU, medians over runs, for the bound of the
+        parallel modes that follow it."""
+        summaries = self.summaries()
+        if not summaries:
+            return None
+        tests = statistics.median(summary.summed for summary in summaries)
+        return Profile(self.median, tests, self.load("cpu"))
+
+    def load_json(self) -> dict[str, float | None]:
+        return {
+            "busy_cores": _rounded(self.load("busy_cores")),
+            "peak_cores": _rounded(self.load("peak_cores")),
+            "pytest_cpu_seconds": _rounded(self.load("pytest_cpu")),
+            "server_cpu_seconds": _rounded(self.load("server_cpu")),
+            "iowait_seconds": _rounded(self.load("iowait")),
+        }
 
     def provisioning_line(self) -> str:
         prov = self.runs[0].provisioning
@@ -131,6 +167,34 @@ class BenchResult:
     def label(self, mode: ModeResult) -> str:
         return mode.mode.label(self.workers)
 
+    def reference(self, mode: ModeResult) -> ModeResult | None:
+        """The serial run a parallel mode is bounded by: the last serial mode before it (the
+        demo's ``handwritten -n N`` by ``handwritten``, dbfleet's modes by ``serial``)."""
+        if mode.parallel_workers is None:
+            return None
+        index = self.modes.index(mode)
+        earlier = [other for other in self.modes[:index] if other.mode.parallel is False]
+        return earlier[-1] if earlier else None
+
+    def limit(self, mode: ModeResult) -> dict[str, Any] | None:
+        """The bound a perfect ``-n N`` could reach given its serial reference's profile
+        (``bench.limit``), the efficiency against it, and the naive one (speed-up / N)."""
+        reference = self.reference(mode)
+        workers = mode.parallel_workers
+        profile = reference.profile() if reference is not None else None
+        if reference is None or workers is None or profile is None:
+            return None
+        cores = int(self.machine.get("cpus") or 1)
+        seconds = bound(profile, workers, cores)
+        return {
+            "reference": reference.mode.name,
+            "workers": workers,
+            "cores": cores,
+            "bound_seconds": round(seconds, 3),
+            "efficiency": round(seconds / mode.median, 3) if mode.median > 0 else None,
+            "naive_efficiency": round(naive_efficiency(reference.median, mode.median, workers), 3),
+        }
+
     @property
     def identical(self) -> bool:
         return not any(mode.differences for mode in self.modes)
@@ -171,6 +235,8 @@ class BenchResult:
                     "efficiency": _rounded(mode.efficiency),
                     "first_test_seconds": _rounded(mode.first_test),
                     "database_seconds_per_test": _rounded(mode.database_per_test, 5),
+                    "load": mode.load_json(),
+                    "cpu_bound": self.limit(mode),
                     "totals": mode.runs[0].totals,
                     "coverage": mode.coverage,
                     "differences": [
@@ -237,6 +303,49 @@ def _rows(result: BenchResult) -> list[list[str]]:
     return rows
 
 
+def _load_rows(result: BenchResult) -> list[list[str]]:
+    """Where each mode's time went on this machine, and how close it came to its bound."""
+    rows = [
+        [
+            "mode",
+            "busy cores",
+            "cpu pytest",
+            "cpu db server",
+            "iowait",
+            "bound -n N",
+            "vs bound",
+            "speed-up/N",
+        ]
+    ]
+    for mode in result.modes:
+        busy, peak = mode.load("busy_cores"), mode.load("peak_cores")
+        cores = "-" if busy is None else f"{busy:.1f}"
+        if peak is not None:
+            cores += f" (peak {peak:.1f})"
+        limit = result.limit(mode)
+        rows.append(
+            [
+                result.label(mode),
+                cores,
+                _seconds(mode.load("pytest_cpu")),
+                _seconds(mode.load("server_cpu")),
+                _seconds(mode.load("iowait")),
+                "-" if limit is None else f"{limit['bound_seconds']:.2f}s",
+                _percent(limit["efficiency"] if limit else None),
+                _percent(limit["naive_efficiency"] if limit else None),
+            ]
+        )
+    return rows
+
+
+def _measured(result: BenchResult) -> bool:
+    return any(run.load is not None for mode in result.modes for run in mode.runs)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
 def _verdict(result: BenchResult) -> list[str]:
     lines = []
     if result.identical:
@@ -252,20 +361,30 @@ def _verdict(result: BenchResult) -> list[str]:
     return lines
 
 
-def render_terminal(result: BenchResult) -> str:
-    rows = _rows(result)
+def _aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
+    return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
+
+
+def render_terminal(result: BenchResult) -> str:
+    lines = _aligned(_rows(result))
+    if _measured(result):
+        lines += ["", *_aligned(_load_rows(result))]
     return "\n".join([*lines, "", *_verdict(result)])
 
 
-def render_markdown(result: BenchResult) -> str:
-    rows = _rows(result)
+def _markdown_table(rows: list[list[str]]) -> list[str]:
     table = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    table += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return table + ["| " + " | ".join(row) + " |" for row in rows[1:]]
+
+
+def render_markdown(result: BenchResult) -> str:
+    table = _markdown_table(_rows(result))
+    if _measured(result):
+        table += ["", *_markdown_table(_load_rows(result))]
     machine = result.machine
     header = (
         f"**dbfleet bench** on `{result.suite}`: {machine['cpus']} CPUs, Python "

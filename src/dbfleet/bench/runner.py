@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbfleet.bench.load import Load, LoadWatch
 from dbfleet.bench.probe import PLUGIN, PROBE_ENV, STARTED_ENV
 from dbfleet.errors import DbfleetError
 from dbfleet.report.outcomes import count
@@ -43,6 +44,8 @@ class Run:
     #: A command's database seconds, summed from its tests' JUnit ``database_seconds``
     #: properties (None: it recorded none).
     database_seconds: float | None = None
+    #: What the run cost the machine: busy cores, CPU of pytest and of the servers, iowait.
+    load: Load | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class Run:
             "totals": self.totals,
             "provisioning": self.provisioning,
             "coverage": self.coverage,
+            "load": self.load.to_json() if self.load else None,
         }
 
 
@@ -110,29 +114,30 @@ def junit_property_sum(path: Path, name: str) -> float | None:
 
 def _timed(
     command: str | list[str], path: Path, env: dict[str, str], probe: Path
-) -> tuple[subprocess.CompletedProcess[str], float, list[str], dict[str, Any]]:
+) -> tuple[subprocess.CompletedProcess[str], float, list[str], dict[str, Any], Load]:
     """Run ``command`` (a string through the shell), timed around the whole process, with the
     probe loaded into any pytest it starts; with the last lines of its output, for an error
-    message, and the probe's timeline (empty if no pytest wrote one)."""
+    message, the probe's timeline (empty if no pytest wrote one) and the machine's load."""
     child = dict(env)
     child["PYTEST_ADDOPTS"] = " ".join(filter(None, [env.get("PYTEST_ADDOPTS", ""), "-p", PLUGIN]))
     child[PROBE_ENV] = str(probe)
     child[STARTED_ENV] = repr(time.time())
-    started = time.perf_counter()
-    completed = subprocess.run(
-        command,
-        cwd=path,
-        env=child,
-        shell=isinstance(command, str),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - started
+    with LoadWatch() as watch:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            command,
+            cwd=path,
+            env=child,
+            shell=isinstance(command, str),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
     output = completed.stdout + completed.stderr
     tail = [line for line in output.strip().splitlines() if line.strip()][-15:]
     timeline = json.loads(probe.read_text()) if probe.exists() else {}
-    return completed, wall, tail, timeline
+    return completed, wall, tail, timeline, watch.load
 
 
 def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
@@ -145,7 +150,9 @@ def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
         child["PYTEST_ADDOPTS"] = " ".join(
             filter(None, [env.get("PYTEST_ADDOPTS", ""), f"--junitxml={junit}"])
         )
-        completed, wall, tail, timeline = _timed(command, path, child, Path(tmp) / "probe.json")
+        completed, wall, tail, timeline, load = _timed(
+            command, path, child, Path(tmp) / "probe.json"
+        )
         if not junit.exists():
             last = tail[-1] if tail else f"exit code {completed.returncode}"
             raise DbfleetError(
@@ -165,6 +172,7 @@ def run_command(path: Path, command: str, env: dict[str, str]) -> Run:
         tail=tail,
         timeline=timeline,
         database_seconds=database_seconds,
+        load=load,
     )
 
 
@@ -184,7 +192,7 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
             f"--junitxml={junit}",
             *args,
         ]
-        completed, wall, tail, timeline = _timed(command, path, env, Path(tmp) / "probe.json")
+        completed, wall, tail, timeline, load = _timed(command, path, env, Path(tmp) / "probe.json")
         if not report.exists():
             last = tail[-1] if tail else f"exit code {completed.returncode}"
             raise DbfleetError(
@@ -205,6 +213,7 @@ def run_pytest(path: Path, args: list[str], env: dict[str, str]) -> Run:
         tail=tail,
         report=data,
         timeline=timeline,
+        load=load,
     )
 
 

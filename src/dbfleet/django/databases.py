@@ -17,19 +17,15 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from dbfleet.backends import KINDS, Kind
 from dbfleet.errors import ConfigError
 
-#: Django's database engines by the dbfleet backend that provisions them (GIS engines included),
-#: with the driver Django's backend uses, so dbfleet's own connections use that one too: MySQLdb
-#: (mysqlclient, or PyMySQL installed as MySQLdb); for PostgreSQL, see ``_postgres_driver``.
-ENGINES = {
-    "django.db.backends.postgresql": "postgresql",
-    "django.contrib.gis.db.backends.postgis": "postgresql",
-    "django.db.backends.mysql": "mysql+mysqldb",
-    "django.contrib.gis.db.backends.mysql": "mysql+mysqldb",
-    "django.db.backends.sqlite3": "sqlite",
-    "django.contrib.gis.db.backends.spatialite": "sqlite",
-}
+#: Django's database engines (GIS engines included) by the kind that provisions them: each kind's
+#: ``django_engines``.
+ENGINES: dict[str, Kind] = {engine: kind for kind in KINDS for engine in kind.django_engines}
+
+#: How messages name the kinds dbfleet can clone.
+SUPPORTED = [kind.title for kind in KINDS]
 
 #: ``DATABASES = {}`` leaves Django's dummy engine in ``default``: no database to provision.
 DUMMY = "django.db.backends.dummy"
@@ -81,8 +77,8 @@ def test_databases(aliases: Iterable[str] | None) -> tuple[list[TestDatabase], d
             why = (
                 "no database configured (Django's dummy engine)"
                 if engine == DUMMY
-                else f"{engine!r} is not an engine dbfleet can clone (PostgreSQL, MySQL/MariaDB, "
-                "SQLite); tests that use it fail, the rest run"
+                else f"{engine!r} is not an engine dbfleet can clone ({', '.join(SUPPORTED)}); "
+                "tests that use it fail, the rest run"
             )
             found.append(TestDatabase(ordered, engine, None, why))
             continue
@@ -97,7 +93,7 @@ def test_name(settings_dict: Mapping[str, Any]) -> str:
     SQLite a file beside ``NAME`` instead of Django's in-memory default."""
     given = (settings_dict.get("TEST") or {}).get("NAME")
     name = str(settings_dict.get("NAME") or "")
-    if not _is_sqlite(settings_dict):
+    if not _is_file(settings_dict):
         return str(given or f"test_{name}")
     if given and not _in_memory(str(given)):
         return str(given)
@@ -106,19 +102,19 @@ def test_name(settings_dict: Mapping[str, Any]) -> str:
 
 
 def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
-    """The URL dbfleet provisions the alias's test databases through."""
+    """The URL dbfleet provisions the alias's test databases through, with the driver Django's
+    backend runs on, so dbfleet's own connections use that one too."""
     engine = str(settings_dict.get("ENGINE", ""))
-    drivername = ENGINES.get(engine)
-    if drivername is None:
+    kind = ENGINES.get(engine)
+    if kind is None:
         raise ConfigError(
             f"dbfleet: DATABASES[{alias!r}] uses {engine!r}, which dbfleet cannot clone; "
-            "dbfleet supports PostgreSQL, MySQL/MariaDB and SQLite (pass -p no:dbfleet to run "
-            "with pytest-django alone)"
+            f"dbfleet supports {', '.join(SUPPORTED[:-1])} and {SUPPORTED[-1]} (pass "
+            "-p no:dbfleet to run with pytest-django alone)"
         )
-    if drivername == "sqlite":
-        return URL.create("sqlite", database=str(Path(test_name(settings_dict)).resolve()))
-    if drivername == "postgresql":
-        drivername = _postgres_driver()
+    drivername = kind.django_driver()
+    if kind.file_based:
+        return URL.create(drivername, database=str(Path(test_name(settings_dict)).resolve()))
     options = settings_dict.get("OPTIONS") or {}
     query = {
         str(key): str(value)
@@ -128,8 +124,9 @@ def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
         and not SECRET_KEY.search(str(key))
     }
     host = str(settings_dict.get("HOST") or "")
-    if drivername.startswith("mysql") and host.startswith("/"):
-        query["unix_socket"], host = host, ""  # Django's MySQL backend reads it as a socket
+    if kind.socket_option and host.startswith("/"):
+        # Django's backend reads such a HOST as a socket; this kind's driver wants it so named.
+        query[kind.socket_option], host = host, ""
     port = str(settings_dict.get("PORT") or "")
     return URL.create(
         drivername,
@@ -140,20 +137,6 @@ def backend_url(settings_dict: Mapping[str, Any], alias: str) -> URL:
         database=test_name(settings_dict),
         query=query,
     )
-
-
-def _postgres_driver() -> str:
-    """The driver Django's PostgreSQL backend runs on: psycopg 3 when it imports, else psycopg2.
-
-    Django decides once, in ``psycopg_any``, loaded with the backend; dbfleet reads its answer
-    rather than importing a driver itself. Without either driver Django cannot load the backend,
-    and dbfleet's own connection then says which extra to install.
-    """
-    try:
-        from django.db.backends.postgresql.psycopg_any import is_psycopg3
-    except ImportError:
-        return "postgresql"
-    return "postgresql+psycopg" if is_psycopg3 else "postgresql+psycopg2"
 
 
 def _refuse_unapplied(settings_dict: Mapping[str, Any], alias: str) -> None:
@@ -190,8 +173,9 @@ def schema_signature(settings_dict: Mapping[str, Any]) -> str:
     return ";".join(parts)
 
 
-def _is_sqlite(settings_dict: Mapping[str, Any]) -> bool:
-    return ENGINES.get(str(settings_dict.get("ENGINE", ""))) == "sqlite"
+def _is_file(settings_dict: Mapping[str, Any]) -> bool:
+    kind = ENGINES.get(str(settings_dict.get("ENGINE", "")))
+    return kind is not None and kind.file_based
 
 
 def _in_memory(name: str) -> bool:

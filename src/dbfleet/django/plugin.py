@@ -2,8 +2,10 @@
 hands pytest-django a clone instead of a migrated database, and the summary line.
 
 The work is split as in URL mode (``roles``): the controller (or the serial process) claims the
-names and builds or reuses each template in ``pytest_configure``, where a refusal is one usage
-line, the same under ``-n`` as serially; each process that runs tests clones its databases in
+names and each template's lock at the session's start, where a refusal is one usage line, the
+same under ``-n`` as serially. Serially the template is then built or reused at once; under
+``-n`` the build runs in a thread while xdist starts the workers, and the controller hands out
+no test before it is done; each process that runs tests clones its databases in
 ``django_db_setup``, so a selection without database tests clones nothing. The fixture is
 registered after pytest-django's, so it replaces pytest-django's own; a project conftest that
 overrides it, or extends it by requesting ``django_db_setup``, still works.
@@ -15,30 +17,35 @@ import json
 import os
 import statistics
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
+from dbfleet import background, progress
 from dbfleet.backends import Backend, open_backend
+from dbfleet.background import Background
 from dbfleet.config import Settings, distributes
 from dbfleet.django.counting import MigrationCounter
 from dbfleet.django.databases import TestDatabase, test_databases
 from dbfleet.django.migrations import DjangoMigrator, schema_files, template_settings
-from dbfleet.errors import ConfigError, DbfleetError, Unmarked
+from dbfleet.errors import ConfigError, DbfleetError, Interrupted, Unmarked
 from dbfleet.fingerprint import fingerprint
 from dbfleet.fleet import (
     FleetDatabase,
     Reservation,
     Template,
     TemplateCache,
-    ensure_template,
+    TemplateClaim,
+    await_template,
+    claim_template,
     provision,
     release,
     reserve,
     sweep_run,
+    template_name,
 )
 from dbfleet.marker import Run
 from dbfleet.report.recorder import RECORDER, Recorder
@@ -82,6 +89,13 @@ class Provisioned:
     template: Template
     namespace: str | None
     migrations: int = 0
+    #: Takes the template's lock and says whether to build (run in the thread that builds).
+    claim: Callable[[], TemplateClaim] | None = None
+    #: While the controller builds in the background: ``building`` or ``restoring``.
+    doing: str = ""
+    #: Built (or restored) after the header was shown, while the workers started.
+    behind: bool = False
+    migrator: DjangoMigrator | None = None
 
 
 @dataclass
@@ -102,7 +116,9 @@ class DjangoFleet:
     skipped: dict[str, str] = field(default_factory=dict)
     #: In the controller: the databases it cloned for its workers while they started.
     ahead: list[tuple[str, FleetDatabase]] = field(default_factory=list)
-    _ahead_thread: threading.Thread | None = None
+    #: In the controller: the templates' build, running while xdist starts the workers.
+    _build: Background | None = None
+    _build_failed: bool = False
     _saved_names: dict[str, Any] = field(default_factory=dict)
 
     # -- start ---------------------------------------------------------------------------
@@ -122,9 +138,15 @@ class DjangoFleet:
             ids = [f"gw{index}" for index in range(workers)] if workers else [SERIAL_WORKER]
             fleet = cls(settings, part, Run.current(), SERIAL_WORKER)
             fleet._provision_templates(config, ids)
-            if workers:
-                os.environ[RUN_ENV] = fleet._message()
-                fleet._clone_ahead(ids)
+            try:
+                if workers:
+                    os.environ[RUN_ENV] = fleet._message()
+                    fleet._build_behind(ids)
+                else:
+                    fleet._build_now()
+            except BaseException:
+                fleet.close()
+                raise
         fleet.notes += [f"DATABASES[{alias!r}]: {why}" for alias, why in fleet.skipped.items()]
         if workerinput is None:
             fleet.notes += _unused_overrides(config)
@@ -217,25 +239,111 @@ class DjangoFleet:
                 rootdir=self.settings.rootdir,
                 server_version=backend.server_version(),
             )
-            template = ensure_template(
-                backend,
-                migrator=migrator,
-                fingerprint=digest,
-                run=self.run,
-                environ=dict(os.environ),
-                export=(),
-                # --create-db's template is this run's own: nothing to restore or save.
-                cache=None if rebuild else TemplateCache.at(self.settings.template_cache, backend),
-            )
+            cache = None if rebuild else TemplateCache.at(self.settings.template_cache, backend)
+            environ = dict(os.environ)
         except Unmarked as error:
             backend.close()
             raise Unmarked(_unmarked_advice(error.name, database), error.name) from None
         except BaseException:
             backend.close()
             raise
+
+        def claim() -> TemplateClaim:
+            return claim_template(
+                backend,
+                migrator=migrator,
+                fingerprint=digest,
+                run=self.run,
+                environ=environ,
+                export=(),
+                # --create-db's template is this run's own: nothing to restore or save.
+                cache=cache,
+            )
+
+        # Named by the fingerprint before it exists: the workers learn the name at once.
+        name = template_name(backend.base_name, digest, backend.name_limit)
+        template = Template(name, digest.digest, False, 0.0, how="built")
         return Provisioned(
-            database, backend, template, reservation.namespace, migrations=migrator.applied
+            database, backend, template, reservation.namespace, claim=claim, migrator=migrator
         )
+
+    def _build_now(self) -> None:
+        """Serially: claim, then build or reuse, each template before any test runs."""
+        for item in self.provisioned.values():
+            self._settle_one(item, self._claimed(item))
+
+    def _claimed(self, item: Provisioned) -> TemplateClaim:
+        assert item.claim is not None
+        try:
+            return item.claim()
+        except Unmarked as error:
+            raise Unmarked(_unmarked_advice(error.name, item.database), error.name) from None
+
+    def _settle_one(self, item: Provisioned, claim: TemplateClaim) -> None:
+        item.template = claim.finish()
+        item.doing = ""
+        item.migrations = item.migrator.applied if item.migrator is not None else 0
+
+    def _build_behind(self, worker_ids: list[str]) -> None:
+        """Build (or restore) the templates while xdist starts the workers and they import and
+        collect, then clone ahead for them. The templates' locks are taken before this returns,
+        so before any worker starts: a worker, or another run, waits on them and finds the
+        template built, never builds one of its own. The controller hands out no test before
+        the build is done (``pytest_xdist_node_collection_finished``), so a failed build is
+        the one line it is serially, and no worker ever meets a missing template."""
+        claimed, held = threading.Event(), threading.Event()
+        sink, tty = progress.sink()
+
+        def build() -> None:
+            progress.set_sink(sink, tty)
+            claims: list[tuple[Provisioned, TemplateClaim]] = []
+            try:
+                for item in self.provisioned.values():
+                    claim = self._claimed(item)
+                    if claim.doing:
+                        claims.append((item, claim))
+                        item.doing, item.behind = claim.doing, True
+                    else:  # there to reuse: settled now, so the header says so
+                        self._settle_one(item, claim)
+                held.set()
+                claimed.set()
+                while claims:
+                    self._settle_one(*claims[0])
+                    claims.pop(0)
+            finally:
+                for _, claim in claims:
+                    claim.release()
+                claimed.set()
+                progress.set_sink(None, False)
+            if not background.cancelled():
+                self._clone_all(worker_ids)
+
+        self._build = Background(build, "dbfleet-template-build")
+        self._build.start()
+        claimed.wait()
+        if not held.is_set():  # refused before anything was made: the same line as serially
+            self._build.join()
+            error, self._build = self._build.error, None
+            assert error is not None
+            raise error
+
+    def settle(self) -> None:
+        """Wait for the background build; its error as the one line it is serially."""
+        if self._build is None:
+            return
+        try:
+            self._build.join()
+        except KeyboardInterrupt:  # stopped as serially: the build drops what it made
+            self._build.cancel.set()
+            self._build.join()
+        error, self._build.error = self._build.error, None
+        self._build_failed = self._build_failed or error is not None
+        if isinstance(error, Interrupted):
+            pytest.exit(str(error), returncode=pytest.ExitCode.INTERRUPTED)
+        if isinstance(error, DbfleetError):
+            raise pytest.UsageError(str(error)) from None
+        if error is not None:
+            raise error
 
     def _message(self) -> str:
         return json.dumps(
@@ -252,29 +360,25 @@ class DjangoFleet:
             }
         )
 
-    def _clone_ahead(self, worker_ids: list[str]) -> None:
-        """Clone the workers' databases while xdist starts them: a worker's interpreter, its
-        imports and its collection take longer than a clone, so its database is ready when its
-        first test asks. A worker that gets there first clones for itself (``adopt``)."""
-
-        def clone_all() -> None:
-            for worker_id in worker_ids:
-                for alias, item in self.provisioned.items():
-                    try:
-                        clone = provision(
-                            item.backend,
-                            worker_id=worker_id,
-                            template=item.template,
-                            run=self.run,
-                            namespace=item.namespace,
-                            adopt=True,
-                        )
-                    except Exception:
-                        return
-                    self.ahead.append((alias, clone))
-
-        self._ahead_thread = threading.Thread(target=clone_all, name="dbfleet-clone-ahead")
-        self._ahead_thread.start()
+    def _clone_all(self, worker_ids: list[str]) -> None:
+        """Clone the workers' databases while xdist starts them, once the templates are built:
+        a worker's interpreter, its imports and its collection take longer than a clone, so its
+        database is ready when its first test asks. A worker that gets there first clones for
+        itself (``adopt``)."""
+        for worker_id in worker_ids:
+            for alias, item in self.provisioned.items():
+                try:
+                    clone = provision(
+                        item.backend,
+                        worker_id=worker_id,
+                        template=item.template,
+                        run=self.run,
+                        namespace=item.namespace,
+                        adopt=True,
+                    )
+                except Exception:
+                    return
+                self.ahead.append((alias, clone))
 
     # -- the tests' databases ------------------------------------------------------------
 
@@ -294,6 +398,11 @@ class DjangoFleet:
                     "the controller and this worker read different settings",
                 )
                 raise ConfigError(f"dbfleet: no template for DATABASES[{database.alias!r}]: {why}")
+            if self.part == "worker" and not await_template(item.backend, item.template.name):
+                raise ConfigError(
+                    f"dbfleet: template {item.template.name} was not built: the controller's "
+                    "build of it failed or was stopped (its error says why)"
+                )
             clone = provision(
                 item.backend,
                 worker_id=self.worker_id,
@@ -342,9 +451,12 @@ class DjangoFleet:
     # -- end -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Sweep what this run's crashed workers left (controller), then close the servers."""
-        if self._ahead_thread is not None:
-            self._ahead_thread.join()
+        """Sweep what this run's crashed workers left (controller), then close the servers. A
+        build still running is stopped first (the run ended, by Ctrl-C or a crash): it drops
+        what it had made, as it does serially."""
+        if self._build is not None:
+            self._build.cancel.set()
+            self._build.join()
         try:
             if self.part == "controller" and not self.settings.keep:
                 # A database cloned ahead for a worker that crashed, or never needed one, is
@@ -371,7 +483,7 @@ class DjangoFleet:
     def header_lines(self) -> list[str]:
         lines = []
         for alias, item in self.provisioned.items():
-            how = item.template.said
+            how = f"{item.doing} while the workers start" if item.doing else item.template.said
             namespace = f" (namespace {item.namespace})" if item.namespace else ""
             lines.append(
                 f"dbfleet: Django DATABASES[{alias!r}] {_shown(item.database.url)}{namespace}"
@@ -394,7 +506,16 @@ class DjangoFleet:
                 if template.reused
                 else f"{template.said} ({item.migrations} migrations)"
             )
+            if item.doing:  # the build failed, or the run ended before it did
+                how = (
+                    "not built: its build failed (the error below)"
+                    if self._build_failed
+                    else f"not finished ({item.doing} when the run ended)"
+                )
             lines.append(f"django: DATABASES[{alias!r}] template {template.name} {how}")
+            if item.behind and template.cache_note:
+                # Known only after the header was shown, while the build went on.
+                lines.append(f"django: {template.cache_note}")
         if self.ahead:
             ahead = statistics.median(clone.seconds for _, clone in self.ahead)
             clones = (
@@ -429,6 +550,8 @@ class DjangoFleet:
             "template": templates[0].name if templates else None,
             "template_reused": all(t.reused for t in templates) if templates else None,
             "template_seconds": round(sum(t.seconds for t in templates), 4),
+            "template_how": _slowest_how(templates),
+            "template_cache_note": "; ".join(t.cache_note for t in templates if t.cache_note),
             "database_seconds": [round(value, 4) for value in seconds],
             "clones": len(seconds),
             "cloned_ahead": len(self.ahead),
@@ -437,6 +560,7 @@ class DjangoFleet:
                     "template": item.template.name,
                     "template_reused": item.template.reused,
                     "template_seconds": round(item.template.seconds, 4),
+                    "template_how": item.template.how,
                     "migrations": item.migrations,
                 }
                 for alias, item in items
@@ -447,6 +571,12 @@ class DjangoFleet:
 
     def pytest_report_header(self) -> list[str]:
         return self.header_lines()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """The controller hands out tests only once the templates are there: the build ran
+        while the workers started and collected; here is where a worker's wait would begin."""
+        self.settle()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -496,6 +626,17 @@ def _unused_overrides(config: pytest.Config) -> list[str]:
                     "run with -p no:dbfleet to keep it"
                 )
     return found
+
+
+#: How a template came, slowest first: the run's one word for several aliases' templates.
+HOW_SLOWEST_FIRST = ("built", "restored", "reused")
+
+
+def _slowest_how(templates: list[Template]) -> str | None:
+    """The slowest way any alias's template came (one migrated makes the run's ``built``), so
+    the report's ``template_how`` reads as a URL run's does."""
+    hows = {template.how for template in templates}
+    return next((how for how in HOW_SLOWEST_FIRST if how in hows), None)
 
 
 def _shown(url: Any) -> str:

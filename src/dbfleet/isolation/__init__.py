@@ -59,6 +59,6 @@ examples/ledger does both.
 
 from __future__ import annotations
 
-from dbfleet.isolation.levels import LeakMode, Level
+from dbfleet.levels import LeakMode, Level
 
 __all__ = ["LeakMode", "Level"]

@@ -16,23 +16,16 @@ missing package becomes one line saying what to install.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+from dbfleet.backends import find_kind
+from dbfleet.backends.drivers import async_driver, installed, missing_driver, sync_driver
 from dbfleet.errors import ConfigError
-from dbfleet.isolation.drivers import async_driver, missing_driver, sync_driver
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.ext.asyncio import AsyncEngine
-
-
-def installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def require_sqlalchemy(fixture: str, *, asyncio: bool = False) -> None:
@@ -60,18 +53,11 @@ def _with_driver(url: str, convert: Any, fixture: str) -> Any:
     return parsed.set(drivername=drivername)
 
 
-def _transactional_sqlite(engine: Engine) -> None:
-    """Let SQLAlchemy emit BEGIN itself: Python's sqlite3 before 3.12 does not, so a SAVEPOINT
-    would escape the test's outer transaction (SQLAlchemy's documented recipe)."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+def _prepare(engine: Engine) -> None:
+    """What the kind's engines need before a test uses them (SQLite: its own BEGIN)."""
+    kind = find_kind(engine.url)
+    if kind is not None and kind.prepare_engine is not None:
+        kind.prepare_engine(engine)
 
 
 def sync_engine(url: str, fixture: str = "dbfleet_engine", **options: Any) -> Engine:
@@ -81,8 +67,7 @@ def sync_engine(url: str, fixture: str = "dbfleet_engine", **options: Any) -> En
 
     target = _with_driver(url, sync_driver, fixture)
     engine = create_engine(target, **options)
-    if engine.dialect.name == "sqlite":
-        _transactional_sqlite(engine)
+    _prepare(engine)
     return engine
 
 
@@ -93,8 +78,7 @@ def async_engine(url: str, fixture: str = "dbfleet_async_engine", **options: Any
 
     target = _with_driver(url, async_driver, fixture)
     engine = create_async_engine(target, **options)
-    if engine.dialect.name == "sqlite":
-        _transactional_sqlite(engine.sync_engine)
+    _prepare(engine.sync_engine)
     return engine
 
 

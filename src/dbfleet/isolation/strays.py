@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
+from dbfleet.backends import names_a_file
 from dbfleet.urls import redacted
 
 #: The suffix the pool adds to the worker's database name for each clone (``pool.py``).
@@ -27,7 +28,7 @@ def _database(url: URL) -> str:
     """The database a URL names; a SQLite file by its real path without the extension, so a
     clone (``app_gw0_f1.sqlite3``) shows as the worker's name plus its suffix."""
     name = url.database or ""
-    if url.get_backend_name() == "sqlite" and name and name != ":memory:":
+    if names_a_file(url) and name and name != ":memory:":
         return os.path.splitext(os.path.realpath(name))[0]
     return name
 

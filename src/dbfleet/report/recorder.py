@@ -66,6 +66,13 @@ class Recorder:
         sweep, the databases dropped) are in them."""
         if self.data is None:
             return
+        state = self.state
+        if state is not None and state.drop_seconds is not None:
+            # Who dropped what at the end: in a run with workers, the controller drops them all.
+            self.data["cleanup"] = {
+                "dropped": sorted(state.dropped),
+                "seconds": round(state.drop_seconds, 4),
+            }
         phases = config.pluginmanager.get_plugin(PHASES)
         if isinstance(phases, Phases):
             phases.mark("cleaned")

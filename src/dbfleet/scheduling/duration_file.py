@@ -14,10 +14,11 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from dbfleet.jsonfile import make_folder, write_json
+from dbfleet.options import DEFAULT_DURATIONS
 from dbfleet.scheduling.durations import DurationsError, DurationStore, merge
 
 #: Where the store lives, relative to the project root, unless ``dbfleet_durations`` says.
-DEFAULT_PATH = Path(".dbfleet") / "durations.json"
+DEFAULT_PATH = DEFAULT_DURATIONS
 
 #: Seconds to wait for another process's update before giving up; updates take milliseconds.
 LOCK_TIMEOUT = 60.0

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbfleet.backends.dbapi import Driver, import_driver
+from dbfleet.backends.mysql import KIND
 
 
 @dataclass(frozen=True)
@@ -31,4 +32,4 @@ class MysqlDriver(Driver):
 
 def mysql_driver(drivername: str) -> MysqlDriver:
     """The driver for a URL's ``drivername``: the one it names, else PyMySQL, else mysqlclient."""
-    return MysqlDriver(import_driver(drivername, "MySQL/MariaDB", "mysql"))
+    return MysqlDriver(import_driver(KIND, drivername))

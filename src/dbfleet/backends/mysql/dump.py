@@ -72,13 +72,17 @@ class MysqlDumper:
         command = [str(tool.path), *args, "--single-transaction", "--routines", "--triggers"]
         command += ["--skip-comments", "--skip-dump-date", "--no-create-db", name]
         # Errors go to a file, not a pipe: a full stderr pipe nobody reads would stall the dump.
+        # The pipe is closed and the program waited for on the way out: an unclosed pipe's
+        # ResourceWarning would land in the user's first test (an error under -W error).
         with tempfile.TemporaryFile() as errors:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=environ)
-            assert process.stdout is not None
-            with path.open("wb") as out:
-                for line in _without_sign(process.stdout):
-                    out.write(line)
-            if process.wait() != 0:
+            with subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=errors, env=environ
+            ) as process:
+                assert process.stdout is not None
+                with path.open("wb") as out:
+                    for line in _without_sign(process.stdout):
+                        out.write(line)
+            if process.returncode != 0:
                 errors.seek(0)
                 said = errors.read().decode(errors="replace")
                 raise self._failed(tool, f"save template {name}", said)

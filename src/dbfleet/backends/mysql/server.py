@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Contents, ManagedDatabase
+from dbfleet.backends.mysql import KIND
 from dbfleet.backends.mysql.driver import MysqlDriver, mysql_driver
 from dbfleet.errors import ConfigError, ConnectError, DbfleetError, MigrationError
 from dbfleet.faults import point
@@ -105,7 +106,7 @@ class MysqlBackend:
     """Provisioning on one MySQL or MariaDB server through one autocommit connection, made with
     the driver the project has (``driver.py``: PyMySQL or mysqlclient)."""
 
-    name_limit = 64
+    name_limit = KIND.name_limit
 
     def __init__(self, url: URL) -> None:
         if not url.database:

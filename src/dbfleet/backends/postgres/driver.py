@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from dbfleet.backends.dbapi import Driver, import_driver
+from dbfleet.backends.postgres import KIND
 
 #: SQLSTATE codes the server code reacts to.
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -94,5 +95,5 @@ class PostgresDriver(Driver):
 
 def postgres_driver(drivername: str) -> PostgresDriver:
     """The driver for a URL's ``drivername``: the one it names, else psycopg 3, else psycopg2."""
-    module = import_driver(drivername, "PostgreSQL", "postgres")
+    module = import_driver(KIND, drivername)
     return PostgresDriver(module, importlib.import_module(f"{module.__name__}.sql"))

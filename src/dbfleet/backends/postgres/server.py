@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Contents, ManagedDatabase
+from dbfleet.backends.postgres import KIND
 from dbfleet.backends.postgres.driver import (
     INSUFFICIENT_PRIVILEGE,
     INVALID_CATALOG_NAME,
@@ -110,7 +111,7 @@ def advisory_key(key: str) -> int:
 class PostgresBackend:
     """Provisioning on one PostgreSQL server through one autocommit connection."""
 
-    name_limit = 63
+    name_limit = KIND.name_limit
 
     def __init__(self, url: URL) -> None:
         if not url.database:

@@ -31,6 +31,7 @@ from filelock import FileLock
 from sqlalchemy.engine import URL
 
 from dbfleet.backends.base import Contents, ManagedDatabase
+from dbfleet.backends.sqlite import KIND
 from dbfleet.errors import ConfigError, DbfleetError, MigrationError
 from dbfleet.faults import point
 from dbfleet.jsonfile import make_folder
@@ -59,7 +60,7 @@ class SqliteBackend:
         self.base_name = path.stem if path.suffix else path.name
         # File names stop at 255 bytes, and the longest file a database brings is its
         # "-journal" side file (longer than the ".json" of its marker).
-        self.name_limit = 255 - len(self._suffix.encode()) - max(map(len, SIDE_FILES))
+        self.name_limit = KIND.name_limit - len(self._suffix.encode()) - max(map(len, SIDE_FILES))
         if not self._directory.is_dir():
             raise ConfigError(
                 f"dbfleet: the directory {self._directory} of {redacted(url)} does not exist; "

@@ -7,7 +7,7 @@ import pytest
 from dbfleet.config import DEFAULT_POOL_SIZE, IsolationSettings
 from dbfleet.config import resolve_isolation as resolve
 from dbfleet.errors import ConfigError
-from dbfleet.isolation.levels import LeakMode, Level, marked_level
+from dbfleet.levels import LeakMode, Level, marked_level
 
 
 def test_nothing_configured_means_no_isolation_and_no_leak_check() -> None:
@@ -19,7 +19,7 @@ def test_command_line_beats_environment_beats_ini() -> None:
     assert resolve({}, {}, ini) == IsolationSettings(Level.RESET, LeakMode.WARN, 4)
     environ = {"DBFLEET_ISOLATION": "fresh", "DBFLEET_CHECK_LEAKS": "fail"}
     assert resolve({}, environ, ini) == IsolationSettings(Level.FRESH, LeakMode.FAIL, 4)
-    cli = {"isolation": "rollback", "check_leaks": "off", "pool_size": "1"}
+    cli = {"isolation": "rollback", "check_leaks": "off", "fresh_pool": "1"}
     assert resolve(cli, environ, ini) == IsolationSettings(Level.ROLLBACK, LeakMode.OFF, 1)
 
 
