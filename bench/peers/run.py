@@ -17,6 +17,9 @@ every test's setup + teardown (the isolation's cost) and every outcome; outcomes
 same test ids with the same results for every peer. A peer that cannot run here keeps its row,
 with the reason. Prints a table and a Markdown table, writes ``bench/results/peers.json``
 (``--quick``: a file under ``--venvs``, as its numbers mean nothing).
+
+Left on the server between runs, as each set-up leaves them: dbfleet's template,
+pytest-sqlalchemy-alembic's ``peers_sqla`` and its reused ``peers_sqla_test_<worker>``.
 """
 
 from __future__ import annotations
@@ -240,7 +243,7 @@ def freeze(python: Path, peer: Peer) -> dict[str, str]:
         check=True,
     ).stdout
     wanted = {name.split("[")[0].split("=")[0].lower() for name in [*COMMON, *peer.relevant]}
-    wanted |= {"pytest-dbfleet"} if peer.editable else set()
+    wanted |= {"psycopg-binary"} | ({"pytest-dbfleet"} if peer.editable else set())
     return {
         p["name"]: p["version"]
         for p in json.loads(out)
@@ -475,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "date": time.strftime("%Y-%m-%d"),
+        "dbfleet_commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
         "rows": rows,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
