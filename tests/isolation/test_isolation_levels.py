@@ -97,6 +97,38 @@ def test_without_isolation_the_check_sees_the_writes(project: pytest.Pytester) -
     result.assert_outcomes(passed=2, failed=1, xfailed=1, skipped=1)
 
 
+MIXED = """
+import pytest
+from sqlalchemy import text
+
+
+def test_1_none_leaves_a_row(dbfleet_connection):
+    dbfleet_connection.execute(text("INSERT INTO item (name) VALUES ('left by none')"))
+    dbfleet_connection.commit()
+
+
+@pytest.mark.dbfleet(isolation="fresh")
+def test_2_fresh_never_touches_the_worker_database(dbfleet_connection):
+    assert dbfleet_connection.execute(text("SELECT count(*) FROM item")).scalar() == 2
+
+
+@pytest.mark.dbfleet(isolation="reset")
+def test_3_reset_starts_from_the_template(dbfleet_connection):
+    names = dbfleet_connection.execute(text("SELECT name FROM item ORDER BY id")).scalars()
+    assert names.all() == ["seed-1", "seed-2"]
+"""
+
+
+def test_a_reset_test_after_none_then_fresh_starts_clean(
+    project: pytest.Pytester, server: Server, base: str
+) -> None:
+    """A fresh test between them does not clean the worker's database the none test wrote."""
+    project.makepyfile(test_mixed=MIXED)
+    result = run_inner(project, "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    assert leftovers(server, base) == set()
+
+
 @pytest.mark.parametrize("mode", ["strict", "auto"])
 @pytest.mark.parametrize("level", ["rollback", "reset"])
 def test_async_drivers_in_the_url_get_a_sync_twin_for_the_sync_fixtures(

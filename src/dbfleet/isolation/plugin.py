@@ -253,7 +253,8 @@ def _dbfleet_isolation(request: pytest.FixtureRequest) -> Iterator[TestDatabase 
         database = unit.begin(state, fleet)
     except DbfleetError as error:
         fail(error)
-    state.previous = level
+    if not unit.keeps_worker_database:
+        state.worker_clean = False
     spent = time.perf_counter() - started
     try:
         yield TestDatabase(level, database)

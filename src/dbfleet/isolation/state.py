@@ -43,9 +43,10 @@ class IsolationState:
     fresh_saved: dict[str, str | None] = field(default_factory=dict)
     fresh_engine: Engine | None = None
     fresh_async_engine: AsyncEngine | None = None
-    #: The level of the previous test on this worker: after a ``none`` test a ``reset`` test
-    #: first checks that it starts clean.
-    previous: Level | None = None
+    #: Whether the worker's database is known to hold the template's rows: a ``reset`` test
+    #: leaves it so, a test at a level that keeps nothing back may not, and a ``fresh`` test
+    #: does not touch it. Not known before the first test (a session fixture may have written).
+    worker_clean: bool = False
     #: Seconds dbfleet added to each test, per level, and what the resets put back.
     overhead: dict[str, list[float]] = field(default_factory=dict)
     restored_tables: int = 0

@@ -106,13 +106,15 @@ class ResetIsolation(Isolation):
         state.captured = True
 
     def begin(self, state: IsolationState, fleet: FleetState) -> FleetDatabase:
-        # A test that kept nothing back may have left rows: this test must start clean too.
-        if state.previous is None or not STRATEGIES[state.previous].keeps_worker_database:
+        # A test that kept nothing back may have left rows, even with fresh tests in between
+        # (they never touch the worker's database): this test must start clean too.
+        if not state.worker_clean:
             _reset(state)
         return super().begin(state, fleet)
 
     def end(self, state: IsolationState, database: FleetDatabase) -> None:
         _reset(state)
+        state.worker_clean = True
 
 
 def _reset(state: IsolationState) -> None:
