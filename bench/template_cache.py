@@ -485,7 +485,7 @@ def _drop_django_databases(project: Project, url: str) -> None:
         import psycopg
         from psycopg import sql
 
-        from dbfleet.backends.postgres import connect_kwargs
+        from dbfleet.backends.postgres.server import connect_kwargs
 
         with psycopg.connect(**connect_kwargs(parsed, "postgres"), autocommit=True) as conn:
             rows = conn.execute(

@@ -45,6 +45,16 @@ def test_an_object_made_in_the_test_dies():
 """
 
 
+@pytest.fixture(autouse=True)
+def _unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs here are not measured by the outer run's coverage: a running measurement
+    makes the fast exit stand down (its data is saved at finalization), so under
+    ``pytest --cov`` none of them would exit fast (``tests/plugin/test_process.py`` tests that
+    coverage's data survives the fast exit)."""
+    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.mark.parametrize("server", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("workers", [0, 2], ids=["serial", "n2"])
 def test_the_fast_exit_and_the_frozen_heap_keep_a_django_suites_outcomes(
