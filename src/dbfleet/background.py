@@ -20,12 +20,22 @@ class Background(threading.Thread):
         self._work = work
         self.error: BaseException | None = None
         self.cancel = threading.Event()
+        self._finished = threading.Event()
 
     def run(self) -> None:
         try:
             self._work()
         except BaseException as error:  # handed to the thread that joins, never lost
             self.error = error
+        finally:
+            self._finished.set()
+
+    def wait(self) -> None:
+        """Until the work has ended. Not ``join``: a Ctrl-C that interrupts ``join`` on Python
+        3.11 and 3.12 can leave the thread marked stopped while it runs (the tstate lock is
+        released on its behalf), so a second ``join`` returns at once and the caller reads no
+        error from a build still going. An event's wait has no such state to lose."""
+        self._finished.wait()
 
 
 def cancelled() -> bool:

@@ -28,6 +28,18 @@ def pytest_collection_finish(session):
         Path(os.environ["COLLECTED_FILE"]).write_text(session.config.workerinput["workerid"])
 """
 
+#: Written by each worker, to a file of its own, when its collection is done.
+COLLECTED_EACH = """
+import os
+from pathlib import Path
+
+
+def pytest_collection_finish(session):
+    if hasattr(session.config, "workerinput"):
+        worker = session.config.workerinput["workerid"]
+        Path(f"{os.environ['COLLECTED_FILE']}-{worker}").write_text(worker)
+"""
+
 BROKEN = """
 from django.db import migrations
 
@@ -90,10 +102,17 @@ def test_a_ctrl_c_during_the_build_behind_the_workers_leaves_nothing(
     django_base: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The build is held (on a file that never comes) while the workers start; a Ctrl-C then
-    stops the run as it stops a serial one: no traceback, no half-built database."""
+    """The build is held (on a file that never comes) while the workers start and collect; a
+    Ctrl-C then stops the run as it stops a serial one: no traceback, no half-built database.
+
+    The signal waits for both workers' collection: a Ctrl-C while xdist is still creating a
+    worker leaves that worker's process to the garbage collector, whose ResourceWarning a strict
+    project turns into an error at unconfigure (xdist's start-up, not the build)."""
     hold = django_project.path / "never"
     monkeypatch.setenv("DBFLEET_PAUSE_AT", f"template:filling={hold}")
+    collected = django_project.path / "collected"
+    monkeypatch.setenv("COLLECTED_FILE", str(collected))
+    django_project.makeconftest(COLLECTED_EACH)
     child = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-n", "2"],
         cwd=django_project.path,
@@ -105,6 +124,10 @@ def test_a_ctrl_c_during_the_build_behind_the_workers_leaves_nothing(
         paused = Path(f"{hold}.paused")
         deadline = time.monotonic() + 120
         while not paused.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [Path(f"{collected}-gw{index}") for index in range(2)]
+        while not all(path.exists() for path in workers) and child.poll() is None:
+            assert time.monotonic() < deadline, "the workers never finished collecting"
             time.sleep(0.05)
         assert paused.exists(), "the build never reached its hold"
         child.send_signal(signal.SIGINT)

@@ -322,7 +322,7 @@ class DjangoFleet:
         self._build.start()
         claimed.wait()
         if not held.is_set():  # refused before anything was made: the same line as serially
-            self._build.join()
+            self._build.wait()
             error, self._build = self._build.error, None
             assert error is not None
             raise error
@@ -332,10 +332,10 @@ class DjangoFleet:
         if self._build is None:
             return
         try:
-            self._build.join()
+            self._build.wait()
         except KeyboardInterrupt:  # stopped as serially: the build drops what it made
             self._build.cancel.set()
-            self._build.join()
+            self._build.wait()
         error, self._build.error = self._build.error, None
         self._build_failed = self._build_failed or error is not None
         if isinstance(error, Interrupted):
@@ -456,7 +456,7 @@ class DjangoFleet:
         what it had made, as it does serially."""
         if self._build is not None:
             self._build.cancel.set()
-            self._build.join()
+            self._build.wait()
         try:
             if self.part == "controller" and not self.settings.keep:
                 # A database cloned ahead for a worker that crashed, or never needed one, is
