@@ -170,3 +170,25 @@ def rendered_dom(browser: str, page: Path) -> str:
     assert opening is not None
     assert "data-js-error" not in opening.group(0), opening.group(0)
     return dom
+
+
+#: A conftest whose object writes ``finalized-<pid>`` when the interpreter tears its modules
+#: down: how the fast-exit tests see whether finalization ran.
+FINALIZATION_WITNESS = """
+import os
+
+class Witness:
+    def __del__(self, _open=open, _getpid=os.getpid):
+        with _open(f"finalized-{_getpid()}", "w") as out:
+            out.write("finalized")
+
+WITNESS = Witness()
+"""
+
+
+def unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep inner runs out of the outer run's coverage: a running measurement makes the fast
+    exit stand down (its data is saved at finalization), so under ``pytest --cov`` none of them
+    would exit fast. The coverage tests start their own measurement."""
+    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        monkeypatch.delenv(name, raising=False)

@@ -10,20 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from support import run
+from support import FINALIZATION_WITNESS, run, unmeasured
 
 pytestmark = pytest.mark.django
 
-CONFTEST = """
-import os
-
-class Witness:
-    def __del__(self, _open=open, _getpid=os.getpid):
-        with _open(f"finalized-{_getpid()}", "w") as out:
-            out.write("finalized")
-
-WITNESS = Witness()
-"""
 
 WEAKREF = """
 import gc
@@ -47,12 +37,7 @@ def test_an_object_made_in_the_test_dies():
 
 @pytest.fixture(autouse=True)
 def _unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs here are not measured by the outer run's coverage: a running measurement
-    makes the fast exit stand down (its data is saved at finalization), so under
-    ``pytest --cov`` none of them would exit fast (``tests/plugin/test_process.py`` tests that
-    coverage's data survives the fast exit)."""
-    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
-        monkeypatch.delenv(name, raising=False)
+    unmeasured(monkeypatch)
 
 
 @pytest.mark.parametrize("server", ["postgresql"], indirect=True)
@@ -60,7 +45,7 @@ def _unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_fast_exit_and_the_frozen_heap_keep_a_django_suites_outcomes(
     django_project: pytest.Pytester, workers: int
 ) -> None:
-    django_project.makeconftest(CONFTEST)
+    django_project.makeconftest(FINALIZATION_WITNESS)
     django_project.makepyfile(test_weakref=WEAKREF)
     args = ["-W", "error", "-p", "no:randomly"] + (["-n", str(workers)] if workers else [])
     seen = {}

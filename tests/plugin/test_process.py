@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from support import SECRET, run
+from support import FINALIZATION_WITNESS, SECRET, run, unmeasured
 
 INI = """
 [pytest]
@@ -30,16 +30,6 @@ xfail_strict = true
 asyncio_default_fixture_loop_scope = function
 """
 
-CONFTEST = """
-import os
-
-class Witness:
-    def __del__(self, _open=open, _getpid=os.getpid):
-        with _open(f"finalized-{_getpid()}", "w") as out:
-            out.write("finalized")
-
-WITNESS = Witness()
-"""
 
 TESTS = """
 import pytest
@@ -63,19 +53,14 @@ def test_skipped():
 
 @pytest.fixture(autouse=True)
 def _unmeasured(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs here are not measured by the outer run's coverage: a coverage measurement
-    running in a process makes the fast exit stand down (its data is saved at finalization),
-    so under ``pytest --cov`` none of these runs would exit fast. The coverage tests start
-    their own measurement."""
-    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
-        monkeypatch.delenv(name, raising=False)
+    unmeasured(monkeypatch)
 
 
 @pytest.fixture
 def strict(project: pytest.Pytester) -> pytest.Pytester:
     project.makeini(INI)
     (project.path / "schema.sql").write_text("CREATE TABLE item (id INTEGER PRIMARY KEY);\n")
-    project.makeconftest(CONFTEST)
+    project.makeconftest(FINALIZATION_WITNESS)
     project.makepyfile(test_things=TESTS)
     return project
 
